@@ -1,0 +1,294 @@
+"""PostgreSQL providers standing in for RDS: embedded (pgserver), container, or a plain URL.
+
+The embedded provider runs the real PostgreSQL binaries that the ``pgserver`` wheel ships, but
+starts them itself: pgserver's own ``get_server`` listens on a Unix socket only and cannot set
+``max_connections``, and an RDS stand-in should accept TCP on 127.0.0.1 with the instance's
+connection limit.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from infra.local.net import port_is_free
+from strangler.errors import DatabaseError, PortInUseError
+
+SUPERUSER = "postgres"
+_SYSTEM_USER_WHEN_ROOT = "pgserver"  # postgres refuses to run as root; pgserver's convention
+_START_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class RunningDatabase:
+    """Where a started database answers. ``admin_url`` points at the maintenance database."""
+
+    url: str
+    admin_url: str
+    pid: int | None
+
+
+class DatabaseProvider(Protocol):
+    def start(self) -> RunningDatabase: ...
+
+    def stop(self) -> None: ...
+
+
+def _pg_bin(name: str) -> str:
+    # Located without importing pgserver: its import creates runtime dirs and lock files.
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatabaseError("the pgserver package is not installed; run `make setup`")
+    return str(Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" / name)
+
+
+class EmbeddedPostgres:
+    """A real PostgreSQL server whose data lives under ``data_dir``; survives the caller's exit."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int,
+        database: str,
+        max_connections: int = 100,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = port
+        self.database = database
+        self.max_connections = max_connections
+        self.host = host
+        self.log_path = self.data_dir.parent / "postgres.log"
+        self._run_as = _SYSTEM_USER_WHEN_ROOT if os.geteuid() == 0 else None
+
+    # -- public ---------------------------------------------------------------------------
+    def url_for(self, database: str) -> str:
+        return f"postgresql://{SUPERUSER}@{self.host}:{self.port}/{database}"
+
+    def start(self) -> RunningDatabase:
+        self._ensure_initialised()
+        running = self.running_pid()
+        if running is None:
+            if not port_is_free(self.host, self.port):
+                raise PortInUseError(
+                    f"PostgreSQL port {self.host}:{self.port} is already in use. Stop whatever "
+                    "holds it, or set [database] port in strangler.toml."
+                )
+            self._pg_ctl_start()
+            running = self.running_pid()
+        self._ensure_database()
+        return RunningDatabase(
+            url=self.url_for(self.database), admin_url=self.url_for("postgres"), pid=running
+        )
+
+    def stop(self) -> None:
+        if self.running_pid() is None:
+            return
+        result = self._run([_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+        if result.returncode != 0:
+            raise DatabaseError(f"pg_ctl stop failed: {result.stderr.strip() or result.stdout}")
+
+    def running_pid(self) -> int | None:
+        """The postmaster's pid when this data directory's server is alive, else None."""
+        pid_file = self.data_dir / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().splitlines()[0])
+        except (FileNotFoundError, IndexError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return pid
+
+    # -- internals ------------------------------------------------------------------------
+    def _run(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            argv,
+            user=self._run_as,
+            # without these the child keeps root's group, and group bits (not "other") apply
+            group=self._run_as,
+            extra_groups=[] if self._run_as else None,
+            capture_output=True,
+            text=True,
+            timeout=_START_TIMEOUT_S + 10,
+            check=False,
+            cwd="/",
+        )
+
+    def _ensure_initialised(self) -> None:
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._run_as is not None:
+            self._prepare_for_system_user()
+        result = self._run(
+            [
+                _pg_bin("initdb"),
+                "-D",
+                str(self.data_dir),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "-U",
+                SUPERUSER,
+            ]
+        )
+        if result.returncode != 0:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            raise DatabaseError(f"initdb failed:\n{result.stderr.strip()}")
+
+    def _prepare_for_system_user(self) -> None:
+        import pwd
+
+        try:
+            entry = pwd.getpwnam(_SYSTEM_USER_WHEN_ROOT)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--no-create-home", _SYSTEM_USER_WHEN_ROOT],
+                check=True,
+                capture_output=True,
+            )
+            entry = pwd.getpwnam(_SYSTEM_USER_WHEN_ROOT)
+        _allow_traversal(self.data_dir.parent)
+        os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
+        self.log_path.touch()
+        os.chown(self.log_path, entry.pw_uid, entry.pw_gid)
+
+    def _pg_ctl_start(self) -> None:
+        options = " ".join(
+            [
+                f"-p {self.port}",
+                f"-c listen_addresses={self.host}",
+                f"-c max_connections={self.max_connections}",
+                f"-c unix_socket_directories='{self.data_dir}'",
+                "-c fsync=off",  # a local stand-in: durability across power loss is not the point
+            ]
+        )
+        result = self._run(
+            [
+                _pg_bin("pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_path),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                str(_START_TIMEOUT_S),
+                "start",
+            ]
+        )
+        if result.returncode != 0:
+            log_tail = self._log_tail()
+            raise DatabaseError(
+                f"PostgreSQL did not start (pg_ctl exit {result.returncode}).\n{log_tail}"
+            )
+
+    def _log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text().splitlines()[-lines:])
+        except OSError:
+            return "(no server log)"
+
+    def _ensure_database(self) -> None:
+        create_database_if_missing(self.url_for("postgres"), self.database)
+
+
+class UrlDatabase:
+    """A database somebody else runs (a real RDS instance): nothing to start or stop."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def start(self) -> RunningDatabase:
+        wait_until_accepting(self.url, timeout_s=10)
+        return RunningDatabase(url=self.url, admin_url=self.url, pid=None)
+
+    def stop(self) -> None:
+        return None
+
+
+class ContainerPostgres:
+    """PostgreSQL in a Docker container through testcontainers; needs a reachable Docker daemon."""
+
+    def __init__(self, image: str, database: str) -> None:
+        self.image = image
+        self.database = database
+        self._container: object | None = None
+
+    def start(self) -> RunningDatabase:
+        try:
+            import docker
+
+            docker.from_env().ping()
+        except Exception as exc:  # docker raises several unrelated types for "no daemon"
+            raise DatabaseError(
+                "database provider 'container' needs a running Docker daemon, and none is "
+                f"reachable ({exc.__class__.__name__}). Use provider = \"embedded\" or \"url\"."
+            ) from exc
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer(self.image, dbname=self.database, driver=None)
+        container.start()
+        self._container = container
+        url = container.get_connection_url()
+        return RunningDatabase(url=url, admin_url=url, pid=None)
+
+    def stop(self) -> None:
+        if self._container is not None:
+            self._container.stop()  # type: ignore[attr-defined]
+            self._container = None
+
+
+def _allow_traversal(directory: Path) -> None:
+    """Let the unprivileged server user reach ``directory`` (o+x on it and every parent)."""
+    for part in [directory, *directory.parents]:
+        mode = part.stat().st_mode
+        if not mode & 0o001:
+            part.chmod(mode | 0o001)
+
+
+def wait_until_accepting(url: str, timeout_s: float) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with psycopg.connect(url, connect_timeout=2):
+                return
+        except psycopg.OperationalError as exc:
+            if time.monotonic() > deadline:
+                raise DatabaseError(f"database at {redact(url)} is not reachable: {exc}") from exc
+            time.sleep(0.2)
+
+
+def create_database_if_missing(admin_url: str, database: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    wait_until_accepting(admin_url, timeout_s=_START_TIMEOUT_S)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if exists is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced, safe to print or log."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
