@@ -6,7 +6,7 @@ import socket
 
 
 def port_is_free(host: str, port: int) -> bool:
-    """True when nothing listens on host:port (sockets in TIME_WAIT do not count, as for servers)."""
+    """True when nothing listens on host:port (TIME_WAIT sockets do not count, as for servers)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

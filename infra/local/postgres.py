@@ -15,7 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from infra.local.net import port_is_free
 from strangler.errors import DatabaseError, PortInUseError
@@ -91,7 +91,8 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if self.running_pid() is None:
             return
-        result = self._run([_pg_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+        pg_ctl = _pg_bin("pg_ctl")
+        result = self._run([pg_ctl, "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
         if result.returncode != 0:
             raise DatabaseError(f"pg_ctl stop failed: {result.stderr.strip() or result.stdout}")
 
@@ -219,35 +220,64 @@ class UrlDatabase:
 
 
 class ContainerPostgres:
-    """PostgreSQL in a Docker container through testcontainers; needs a reachable Docker daemon."""
+    """PostgreSQL in a Docker container through testcontainers; needs a reachable Docker daemon.
 
-    def __init__(self, image: str, database: str) -> None:
+    The container must outlive the command that started it, so testcontainers' reaper (Ryuk) is
+    disabled and the container id is kept in ``state_dir`` for ``stop``.
+    """
+
+    def __init__(self, image: str, database: str, *, state_dir: Path) -> None:
         self.image = image
         self.database = database
-        self._container: object | None = None
+        self._id_file = state_dir / "postgres-container.id"
 
     def start(self) -> RunningDatabase:
+        client = self._docker()
+        from testcontainers.postgres import PostgresContainer
+
+        if self.is_running():
+            container = client.containers.get(self._id_file.read_text().strip())
+            container.reload()
+            port = container.ports["5432/tcp"][0]["HostPort"]
+            url = f"postgresql://test:test@127.0.0.1:{port}/{self.database}"
+        else:
+            os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
+            started = PostgresContainer(self.image, dbname=self.database, driver=None).start()
+            self._id_file.write_text(started.get_wrapped_container().id)
+            url = started.get_connection_url()
+        wait_until_accepting(url, timeout_s=_START_TIMEOUT_S)
+        return RunningDatabase(url=url, admin_url=url, pid=None)
+
+    def is_running(self) -> bool:
+        if not self._id_file.exists():
+            return False
+        try:
+            container = self._docker().containers.get(self._id_file.read_text().strip())
+        except Exception:  # docker's NotFound/APIError: treat as gone
+            return False
+        return bool(container.status == "running")
+
+    def stop(self) -> None:
+        if not self._id_file.exists():
+            return
+        container = self._docker().containers.get(self._id_file.read_text().strip())
+        container.stop()
+        container.remove()
+        self._id_file.unlink()
+
+    @staticmethod
+    def _docker() -> Any:
         try:
             import docker
 
-            docker.from_env().ping()
+            client = docker.from_env()
+            client.ping()
         except Exception as exc:  # docker raises several unrelated types for "no daemon"
             raise DatabaseError(
                 "database provider 'container' needs a running Docker daemon, and none is "
-                f"reachable ({exc.__class__.__name__}). Use provider = \"embedded\" or \"url\"."
+                f'reachable ({exc.__class__.__name__}). Use provider = "embedded" or "url".'
             ) from exc
-        from testcontainers.postgres import PostgresContainer
-
-        container = PostgresContainer(self.image, dbname=self.database, driver=None)
-        container.start()
-        self._container = container
-        url = container.get_connection_url()
-        return RunningDatabase(url=url, admin_url=url, pid=None)
-
-    def stop(self) -> None:
-        if self._container is not None:
-            self._container.stop()  # type: ignore[attr-defined]
-            self._container = None
+        return client
 
 
 def _allow_traversal(directory: Path) -> None:
@@ -278,7 +308,8 @@ def create_database_if_missing(admin_url: str, database: str) -> None:
 
     wait_until_accepting(admin_url, timeout_s=_START_TIMEOUT_S)
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        query = "SELECT 1 FROM pg_database WHERE datname = %s"
+        exists = conn.execute(query, (database,)).fetchone()
         if exists is None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 

@@ -1,0 +1,46 @@
+# strangler: `make demo` runs the main job on embedded defaults; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup up down status demo test lint format clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create .venv and install the project with its dependencies
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+up: setup ## start the local stack in the background and print its URLs
+	$(BIN)/strangler up
+
+down: ## stop everything the local stack started
+	@if [ -x $(BIN)/strangler ]; then $(BIN)/strangler down; else echo "nothing to stop (no .venv)"; fi
+
+status: setup ## show the local stack
+	$(BIN)/strangler status
+
+demo: setup ## the main job on embedded defaults
+	$(BIN)/strangler demo
+
+test: setup ## run the test suite (real PostgreSQL, real processes)
+	$(BIN)/python -m pytest
+
+lint: setup ## ruff (format + lint) and mypy
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: setup ## apply ruff formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: down ## stop the stack and delete the run directory and .venv
+	rm -rf .strangler $(VENV)

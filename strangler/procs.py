@@ -1,0 +1,158 @@
+"""Background processes the stack starts: spawn detached, record by pid file, stop by pid.
+
+A pid file records the pid AND the process's start time, so ``down`` after a crash or a reboot
+never signals an unrelated process that happens to reuse the pid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psutil
+
+from strangler.errors import ProcessError
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    name: str
+    pid: int
+    create_time: float
+    argv: tuple[str, ...]
+    log: str
+
+    def is_alive(self) -> bool:
+        try:
+            proc = psutil.Process(self.pid)
+            # psutil's create_time is rounded differently across calls; compare loosely
+            return abs(proc.create_time() - self.create_time) < 1.0 and proc.is_running()
+        except psutil.NoSuchProcess:
+            return False
+
+
+class ProcessTable:
+    """Pid files of one run directory: ``<run_dir>/pids/<name>.json``."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.pid_dir = run_dir / "pids"
+        self.log_dir = run_dir / "logs"
+
+    def spawn(
+        self,
+        name: str,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+    ) -> ProcessRecord:
+        self.pid_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"{name}.log"
+        with log_path.open("ab") as log:
+            # its own session: the process outlives the CLI and gets no Ctrl-C from its terminal
+            proc = subprocess.Popen(
+                list(argv),
+                env=dict(env),
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        record = ProcessRecord(
+            name=name,
+            pid=proc.pid,
+            create_time=psutil.Process(proc.pid).create_time(),
+            argv=tuple(argv),
+            log=str(log_path),
+        )
+        (self.pid_dir / f"{name}.json").write_text(json.dumps(asdict(record)))
+        return record
+
+    def get(self, name: str) -> ProcessRecord | None:
+        try:
+            data = json.loads((self.pid_dir / f"{name}.json").read_text())
+        except FileNotFoundError:
+            return None
+        except json.JSONDecodeError:
+            return None
+        data["argv"] = tuple(data["argv"])
+        return ProcessRecord(**data)
+
+    def records(self) -> list[ProcessRecord]:
+        if not self.pid_dir.exists():
+            return []
+        names = sorted(p.stem for p in self.pid_dir.glob("*.json"))
+        return [rec for rec in map(self.get, names) if rec is not None]
+
+    def stop(self, name: str, grace_s: float = 10.0) -> bool:
+        """Stop the named process and its process group; True when something was running."""
+        record = self.get(name)
+        if record is None:
+            return False
+        was_alive = record.is_alive()
+        if was_alive:
+            terminate_group(record.pid, grace_s)
+        (self.pid_dir / f"{name}.json").unlink(missing_ok=True)
+        return was_alive
+
+
+def terminate_group(pid: int, grace_s: float) -> None:
+    """SIGTERM the process group led by ``pid``, then SIGKILL whatever is left after grace."""
+    try:
+        members = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, sig)
+        for member in members:
+            if member.is_running():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    member.send_signal(sig)
+        _, alive = psutil.wait_procs(members, timeout=grace_s if sig == signal.SIGTERM else 5)
+        if not alive:
+            return
+
+
+def log_tail(path: str | Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wait_http_ok(url: str, record: ProcessRecord, timeout_s: float) -> None:
+    """Poll ``url`` until it answers 200; fail early, with the log tail, if the process dies."""
+    deadline = time.monotonic() + timeout_s
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if not record.is_alive():
+            raise ProcessError(
+                f"{record.name} exited during start-up. Last lines of {record.log}:\n"
+                f"{log_tail(record.log)}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+                last_error = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            last_error = f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            last_error = str(exc)
+        time.sleep(0.1)
+    raise ProcessError(
+        f"{record.name} did not become healthy at {url} within {timeout_s:.0f} s ({last_error}). "
+        f"Last lines of {record.log}:\n{log_tail(record.log)}"
+    )

@@ -1,0 +1,253 @@
+"""The local stack: database, migrations, seed data and the monolith, started in the background.
+
+``up`` is idempotent (it starts only what is not running) and undoes what it started itself when
+it fails or is interrupted; ``down`` works from pid files and the database's own pid file, so it
+also cleans up after a crashed ``up``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from infra.local.net import free_port, port_is_free
+from infra.local.postgres import (
+    ContainerPostgres,
+    DatabaseProvider,
+    EmbeddedPostgres,
+    UrlDatabase,
+    redact,
+)
+from strangler import envvars
+from strangler.config import Config
+from strangler.errors import DatabaseError, PortInUseError, ProcessError, StackNotRunningError
+from strangler.procs import ProcessTable, log_tail, wait_http_ok
+from strangler.progress import Progress
+from strangler.seeding import load_or_create_token_secret, rider_token
+
+MONOLITH = "monolith"
+
+
+def database_provider(config: Config) -> DatabaseProvider:
+    db = config.database
+    if db.provider == "embedded":
+        port = db.port or _remembered_port(config, "database") or free_port(db.host)
+        return EmbeddedPostgres(
+            config.run_dir / "pgdata",
+            port=port,
+            database=db.name,
+            max_connections=db.max_connections,
+            host=db.host,
+        )
+    if db.provider == "container":
+        return ContainerPostgres(db.image, db.name, state_dir=config.run_dir)
+    return UrlDatabase(db.url)
+
+
+def _remembered_port(config: Config, component: str) -> int | None:
+    port = read_state(config).get("ports", {}).get(component)
+    return int(port) if port else None
+
+
+def read_state(config: Config) -> dict[str, Any]:
+    try:
+        return dict(json.loads((config.run_dir / "state.json").read_text()))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _write_state(config: Config, state: dict[str, Any]) -> None:
+    path = config.run_dir / "state.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    tmp.replace(path)
+
+
+class LocalStack:
+    def __init__(self, config: Config, progress: Progress = lambda _: None) -> None:
+        self.config = config
+        self.progress = progress
+        self.processes = ProcessTable(config.run_dir)
+
+    # -- up -------------------------------------------------------------------------------
+    def up(self) -> dict[str, Any]:
+        self.config.run_dir.mkdir(parents=True, exist_ok=True)
+        with self._undo_on_failure() as started:
+            provider = database_provider(self.config)
+            was_running = self._database_running(provider)
+            self.progress(f"database ({self.config.database.provider}): starting")
+            database = provider.start()
+            if not was_running:
+                started.append(provider.stop)
+            self.progress(f"database: ready at {redact(database.url)}")
+
+            secret = load_or_create_token_secret(self.config.run_dir)
+            env = self.django_env(database.url, secret)
+            self._django_command(["migrate", "--noinput"], env, "migrate")
+            if self.config.django.seed:
+                self._django_command(list(self.config.django.seed), env, "seed")
+
+            monolith_url = self._start_monolith(env, started)
+            state = {
+                "monolith": monolith_url,
+                "database": database.url,
+                "demo_token": (
+                    rider_token(secret, self.config.django.demo_user)
+                    if self.config.django.seed
+                    else None
+                ),
+                "ports": {
+                    "database": getattr(provider, "port", None),
+                    "monolith": int(monolith_url.rsplit(":", 1)[1]),
+                },
+            }
+            _write_state(self.config, state)
+        return self.status()
+
+    def django_env(self, database_url: str, token_secret: str) -> dict[str, str]:
+        """Environment for a Django process of the strangled project."""
+        env = dict(os.environ)
+        pythonpath = [str(self.config.django_path), env.get("PYTHONPATH", "")]
+        env.update(
+            {
+                envvars.DJANGO_SETTINGS_MODULE: self.config.django.settings,
+                "PYTHONPATH": os.pathsep.join(p for p in pythonpath if p),
+                envvars.DATABASE_URL: database_url,
+                envvars.TOKEN_SECRET: token_secret,
+                envvars.DJANGO_CONN_MAX_AGE: str(self.config.monolith.conn_max_age),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def _django_command(self, args: list[str], env: dict[str, str], step: str) -> None:
+        self.progress(f"{step}: django-admin {' '.join(args)}")
+        log_path = self.processes.log_dir / f"{step}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as log:
+            result = subprocess.run(
+                [sys.executable, "-m", "django", *args],
+                env=env,
+                cwd=self.config.django_path,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        if result.returncode != 0:
+            raise DatabaseError(
+                f"{step} failed (exit {result.returncode}). Last lines of {log_path}:\n"
+                f"{log_tail(log_path)}"
+            )
+
+    def _start_monolith(self, env: dict[str, str], started: list[Callable[[], object]]) -> str:
+        cfg = self.config.monolith
+        record = self.processes.get(MONOLITH)
+        if record is not None and record.is_alive():
+            url = read_state(self.config).get("monolith")
+            if url:
+                self.progress(f"monolith: already running at {url} (pid {record.pid})")
+                return str(url)
+            self.processes.stop(MONOLITH)
+        port = cfg.port or free_port(cfg.host)
+        if not port_is_free(cfg.host, port):
+            raise PortInUseError(
+                f"monolith port {cfg.host}:{port} is already in use. Stop whatever holds it, "
+                "or set [monolith] port in strangler.toml."
+            )
+        url = f"http://{cfg.host}:{port}"
+        self.progress(f"monolith: starting gunicorn on {url}")
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            self.config.django.wsgi,
+            f"--bind={cfg.host}:{port}",
+            f"--workers={cfg.workers}",
+            f"--threads={cfg.threads}",
+            "--worker-class=gthread",
+            "--graceful-timeout=10",
+            "--access-logfile=-",
+            "--name=strangler-monolith",
+        ]
+        record = self.processes.spawn(
+            MONOLITH, argv, env={**env, "PGAPPNAME": MONOLITH}, cwd=self.config.django_path
+        )
+        started.append(lambda: self.processes.stop(MONOLITH))
+        wait_http_ok(f"{url}/health", record, self.config.monolith.start_timeout_s)
+        self.progress(f"monolith: healthy (pid {record.pid})")
+        return url
+
+    @contextmanager
+    def _undo_on_failure(self) -> Iterator[list[Callable[[], object]]]:
+        started: list[Callable[[], object]] = []
+        try:
+            yield started
+        except BaseException:
+            for undo in reversed(started):
+                try:
+                    undo()
+                except (DatabaseError, ProcessError) as exc:
+                    self.progress(f"cleanup: {exc}")
+            raise
+
+    # -- down -----------------------------------------------------------------------------
+    def down(self) -> list[str]:
+        """Stop everything this run directory started; returns what was running."""
+        stopped = [rec.name for rec in self.processes.records() if rec.is_alive()]
+        for record in reversed(self.processes.records()):
+            self.progress(f"{record.name}: stopping")
+            self.processes.stop(record.name)
+        provider = database_provider(self.config)
+        if self._database_running(provider):
+            self.progress("database: stopping")
+            provider.stop()
+            stopped.append("database")
+        return stopped
+
+    # -- status ---------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        state = read_state(self.config)
+        provider = database_provider(self.config)
+        components: dict[str, dict[str, Any]] = {}
+        db_running = self._database_running(provider)
+        components["database"] = {
+            "state": "running" if db_running else "stopped",
+            "provider": self.config.database.provider,
+            "pid": getattr(provider, "running_pid", lambda: None)(),
+        }
+        for record in self.processes.records():
+            components[record.name] = {
+                "state": "running" if record.is_alive() else "dead",
+                "pid": record.pid,
+                "log": record.log,
+            }
+        components.setdefault(MONOLITH, {"state": "stopped", "pid": None})
+        running = all(c["state"] == "running" for c in components.values())
+        monolith_up = components[MONOLITH]["state"] == "running"
+        return {
+            "running": running,
+            "monolith": state.get("monolith") if monolith_up else None,
+            "database": redact(state["database"]) if state.get("database") and db_running else None,
+            "demo_token": state.get("demo_token"),
+            "run_dir": str(self.config.run_dir),
+            "components": components,
+        }
+
+    def _database_running(self, provider: DatabaseProvider) -> bool:
+        if isinstance(provider, EmbeddedPostgres):
+            return provider.running_pid() is not None
+        if isinstance(provider, ContainerPostgres):
+            return provider.is_running()
+        return True  # a URL database is someone else's to run
+
+
+def require_running(config: Config) -> dict[str, Any]:
+    status = LocalStack(config).status()
+    if not status["running"]:
+        raise StackNotRunningError("the local stack is not running; start it with `make up`")
+    return status
