@@ -1,0 +1,23 @@
+"""Every environment variable the Lambda function reads, in one place.
+
+The function must not import the harness (the Lambda package stays small), so its names live
+here; ``strangler`` refers to them when it configures a function.
+"""
+
+from __future__ import annotations
+
+DJANGO_SETTINGS_MODULE = "DJANGO_SETTINGS_MODULE"
+"""The strangled project's settings module, e.g. ``monolith.settings``."""
+
+DJANGO_ASGI = "STRANGLER_DJANGO_ASGI"
+"""``module:attribute`` of the ASGI application (default ``monolith.asgi:application``)."""
+
+DB_POOL = "STRANGLER_DB_POOL"
+"""``1`` (default): hold exactly one pooled connection per sandbox; ``0``: the project's own
+settings untouched (to measure the CONN_MAX_AGE trap of Django ticket 33497)."""
+
+COLD_START_HEADER = "STRANGLER_COLD_START_HEADER"
+"""Response header marking a sandbox's first invocation (default ``x-strangler-cold-start``)."""
+
+DEFAULT_ASGI = "monolith.asgi:application"
+DEFAULT_COLD_START_HEADER = "x-strangler-cold-start"

@@ -1,0 +1,108 @@
+"""Build the deployment zip the AWS deployer uploads: project code + runtime dependencies.
+
+Dependencies are the exact versions installed here (what the tests ran against), fetched as
+manylinux wheels for the Lambda runtime's Python and architecture, so the zip works on Lambda
+even when built on another OS or CPU.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+RUNTIME_DISTRIBUTIONS = (
+    "django",
+    "mangum",
+    "psycopg",
+    "psycopg-binary",
+    "psycopg-pool",
+    "dj-database-url",
+)
+PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+_SKIPPED_PARTS = {"__pycache__", "tests", ".mypy_cache"}
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
+
+
+@dataclass(frozen=True)
+class Package:
+    path: Path
+    size_bytes: int
+    files: int
+    requirements: tuple[str, ...]
+
+
+class PackagingError(RuntimeError):
+    """pip could not fetch the runtime dependencies for the target platform."""
+
+
+def pinned_requirements(distributions: Iterable[str] = RUNTIME_DISTRIBUTIONS) -> tuple[str, ...]:
+    return tuple(f"{name}=={importlib.metadata.version(name)}" for name in distributions)
+
+
+def build_zip(
+    out: Path,
+    packages: Sequence[Path],
+    *,
+    architecture: str = "x86_64",
+    python_version: str = "3.11",
+    requirements: Sequence[str] | None = None,
+) -> Package:
+    """Write ``out`` with every package directory in ``packages`` and the pinned dependencies."""
+    if architecture not in PLATFORMS:
+        raise ValueError(f"architecture must be one of {sorted(PLATFORMS)}, got {architecture!r}")
+    pins = tuple(requirements) if requirements is not None else pinned_requirements()
+    with tempfile.TemporaryDirectory(prefix="strangler-package-") as staging_dir:
+        staging = Path(staging_dir)
+        _install_dependencies(staging, pins, PLATFORMS[architecture], python_version)
+        for package in packages:
+            shutil.copytree(
+                package,
+                staging / package.name,
+                ignore=shutil.ignore_patterns(*_SKIPPED_PARTS, "*.pyc"),
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        count = _write_zip(staging, out)
+    return Package(path=out, size_bytes=out.stat().st_size, files=count, requirements=pins)
+
+
+def _install_dependencies(target: Path, pins: Sequence[str], platform: str, python: str) -> None:
+    argv = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--target",
+        str(target),
+        "--platform",
+        platform,
+        "--implementation",
+        "cp",
+        "--python-version",
+        python,
+        "--only-binary=:all:",
+        *pins,
+    ]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise PackagingError(f"pip could not fetch {', '.join(pins)}:\n{result.stderr.strip()}")
+
+
+def _write_zip(root: Path, out: Path) -> int:
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not _SKIPPED_PARTS & set(p.parts))
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(str(path.relative_to(root)), date_time=_ZIP_EPOCH)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return len(files)

@@ -1,0 +1,150 @@
+"""The local stack for real: embedded PostgreSQL, migrations, seed, gunicorn; then down."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from strangler.config import Config, load_config
+from strangler.errors import PortInUseError
+from strangler.stack import LocalStack
+
+pytestmark = pytest.mark.stack
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def make_config(tmp_path: Path, monolith_port: int = 0) -> Config:
+    path = tmp_path / "strangler.toml"
+    path.write_text(
+        f"""
+[project]
+run_dir = "{tmp_path / "run"}"
+[django]
+path = "{REPO_ROOT}"
+seed = ["seed_wildrydes", "--unicorns", "5", "--riders", "10"]
+[database]
+port = 0
+[monolith]
+port = {monolith_port}
+workers = 1
+threads = 2
+"""
+    )
+    return load_config(path, environ={})
+
+
+def get(url: str, token: str | None = None, method: str = "GET", body: Any = None) -> Any:
+    request = urllib.request.Request(url, method=method)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if body is not None:
+        request.data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def our_pids(status: dict[str, Any]) -> list[int]:
+    pids = []
+    for info in status["components"].values():
+        if info.get("pid"):
+            proc = psutil.Process(info["pid"])
+            pids += [proc.pid, *(child.pid for child in proc.children(recursive=True))]
+    return pids
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[LocalStack]:
+    local = LocalStack(make_config(tmp_path))
+    try:
+        yield local
+    finally:
+        local.down()
+
+
+def test_up_serves_seeded_data_down_stops_everything_and_up_again_reuses_it(
+    stack: LocalStack,
+) -> None:
+    status = stack.up()
+    assert status["running"] is True
+    assert status["monolith"].startswith("http://127.0.0.1:")
+    assert status["database"].startswith("postgresql://postgres@127.0.0.1:")
+    token = status["demo_token"]
+    unicorns = get(f"{status['monolith']}/unicorns", token)
+    assert len(unicorns) == 5
+    ride = get(f"{status['monolith']}/rides", token, "POST", {"lat": 47.6, "lng": -122.3})
+    pids = our_pids(status)
+    assert len(pids) >= 3  # postmaster, gunicorn master, a worker
+
+    assert set(stack.down()) == {"monolith", "database"}
+    assert not [pid for pid in pids if psutil.pid_exists(pid)]
+    assert stack.status()["running"] is False
+
+    again = stack.up()
+    assert again["demo_token"] == token
+    rides = get(f"{again['monolith']}/rides", token)
+    assert [r["id"] for r in rides["results"]] == [ride["id"]]
+    assert len(get(f"{again['monolith']}/unicorns", token)) == 5
+
+
+def test_up_twice_is_idempotent(stack: LocalStack) -> None:
+    first = stack.up()
+    second = stack.up()
+    assert second["components"]["monolith"]["pid"] == first["components"]["monolith"]["pid"]
+    assert second["components"]["database"]["pid"] == first["components"]["database"]["pid"]
+
+
+def test_down_after_the_monolith_crashed(stack: LocalStack) -> None:
+    status = stack.up()
+    pids = our_pids(status)
+    os.kill(status["components"]["monolith"]["pid"], signal.SIGKILL)
+    stack.down()
+    psutil.wait_procs([psutil.Process(p) for p in pids if psutil.pid_exists(p)], timeout=10)
+    assert not [pid for pid in pids if psutil.pid_exists(pid)]
+
+
+def test_port_in_use_is_a_clear_error_and_leaves_nothing_running(tmp_path: Path) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        local = LocalStack(make_config(tmp_path, monolith_port=port))
+        with pytest.raises(PortInUseError, match=f"127.0.0.1:{port} is already in use"):
+            local.up()
+    status = local.status()
+    assert status["components"]["database"]["state"] == "stopped"
+    assert status["components"]["monolith"]["state"] == "stopped"
+
+
+def test_cli_status_json_and_down(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    cli = [sys.executable, "-m", "strangler", "--config", str(config.source)]
+    try:
+        up = subprocess.run([*cli, "up"], capture_output=True, text=True, timeout=180)
+        assert up.returncode == 0, up.stderr
+        assert "demo rider token" in up.stdout
+        shown = subprocess.run([*cli, "status", "--json"], capture_output=True, text=True)
+        assert shown.returncode == 0
+        status = json.loads(shown.stdout)
+        assert {"monolith", "database", "demo_token"} <= set(status)
+        assert get(f"{status['monolith']}/health")["status"] == "ok"
+    finally:
+        down = subprocess.run([*cli, "down"], capture_output=True, text=True, timeout=60)
+    assert down.returncode == 0
+    after = subprocess.run([*cli, "status", "--json"], capture_output=True, text=True)
+    assert after.returncode == 3
+    assert json.loads(after.stdout)["running"] is False
+    with pytest.raises(urllib.error.URLError):
+        get(f"{status['monolith']}/health")
