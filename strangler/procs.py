@@ -35,7 +35,8 @@ class ProcessRecord:
         try:
             proc = psutil.Process(self.pid)
             # psutil's create_time is rounded differently across calls; compare loosely
-            return abs(proc.create_time() - self.create_time) < 1.0 and proc.is_running()
+            same = abs(proc.create_time() - self.create_time) < 1.0
+            return same and proc.status() != psutil.STATUS_ZOMBIE
         except psutil.NoSuchProcess:
             return False
 
@@ -96,32 +97,43 @@ class ProcessTable:
         return [rec for rec in map(self.get, names) if rec is not None]
 
     def stop(self, name: str, grace_s: float = 10.0) -> bool:
-        """Stop the named process and its process group; True when something was running."""
+        """Stop the named process and its whole process group; True when any of it was running.
+
+        The group is found even when its leader already died (a crashed gunicorn master leaves
+        its workers behind), and only among processes started after the recorded one.
+        """
         record = self.get(name)
         if record is None:
             return False
-        was_alive = record.is_alive()
-        if was_alive:
-            terminate_group(record.pid, grace_s)
+        members = group_members(record)
+        terminate(members, grace_s)
         (self.pid_dir / f"{name}.json").unlink(missing_ok=True)
-        return was_alive
+        return bool(members)
 
 
-def terminate_group(pid: int, grace_s: float) -> None:
-    """SIGTERM the process group led by ``pid``, then SIGKILL whatever is left after grace."""
-    try:
-        members = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, sig)
+def group_members(record: ProcessRecord) -> list[psutil.Process]:
+    members = []
+    for proc in psutil.process_iter(["pid", "create_time", "status"]):
+        if proc.info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        try:
+            in_group = os.getpgid(proc.pid) == record.pid
+        except ProcessLookupError:
+            continue
+        if in_group and proc.info["create_time"] >= record.create_time - 1.0:
+            members.append(proc)
+    return members
+
+
+def terminate(members: list[psutil.Process], grace_s: float) -> None:
+    """SIGTERM every member, then SIGKILL whatever is left after the grace period."""
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
         for member in members:
-            if member.is_running():
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    member.send_signal(sig)
-        _, alive = psutil.wait_procs(members, timeout=grace_s if sig == signal.SIGTERM else 5)
-        if not alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.send_signal(sig)
+        _, members = psutil.wait_procs(members, timeout=wait_s)
+        members = [m for m in members if m.status() != psutil.STATUS_ZOMBIE]
+        if not members:
             return
 
 
