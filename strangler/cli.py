@@ -73,10 +73,12 @@ def _print_status(status: dict[str, object]) -> None:
         table.add_row(name, f"[{colour}]{state}[/{colour}]", str(info.get("pid") or ""), where)
     console.print(table)
     if status.get("demo_token") and status["running"]:
-        console.print(f"demo rider token: {status['demo_token']}")
+        # soft_wrap: a token broken across lines cannot be copied
+        console.print(f"demo rider token: {status['demo_token']}", soft_wrap=True)
         console.print(
             f"try: curl -H 'Authorization: Bearer {status['demo_token']}' "
-            f"{status['monolith']}/unicorns"
+            f"{status['monolith']}/unicorns",
+            soft_wrap=True,
         )
 
 
