@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -21,10 +23,10 @@ def test_malformed_or_missing_headers_are_unauthorized(header: str | None) -> No
         bearer_token(header)
 
 
-def assert_unauthorized(response: object, message: str) -> None:
-    assert response.status_code == 401  # type: ignore[attr-defined]
-    assert response["WWW-Authenticate"] == "Bearer"  # type: ignore[index]
-    body = response.json()  # type: ignore[attr-defined]
+def assert_unauthorized(response: Any, message: str) -> None:
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    body = response.json()
     assert body["error"] == "unauthorized"
     assert message in body["message"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from django.db import connections
@@ -23,9 +24,9 @@ def test_concurrent_requests_book_each_unicorn_exactly_once(
     for index in range(UNICORNS):
         make_unicorn(f"Unicorn {index}", 47.6 + index * 0.001, -122.3)
     riders = [make_rider(f"rider-{index}") for index in range(RIDERS)]
-    start = threading.Barrier(RIDERS)
+    start = threading.Barrier(RIDERS, timeout=60)  # a hang becomes an error, not a stall
 
-    def book(rider: RiderClient) -> tuple[int, dict[str, object]]:
+    def book(rider: RiderClient) -> tuple[int, dict[str, Any]]:
         try:
             start.wait()
             response = rider.post("/rides", {"lat": 47.6, "lng": -122.3})
@@ -38,7 +39,7 @@ def test_concurrent_requests_book_each_unicorn_exactly_once(
         outcomes = list(pool.map(book, riders))
 
     assert Counter(status for status, _ in outcomes) == {201: UNICORNS, 503: RIDERS - UNICORNS}
-    booked = [body["unicorn"]["name"] for status, body in outcomes if status == 201]  # type: ignore[index]
+    booked = [body["unicorn"]["name"] for status, body in outcomes if status == 201]
     assert len(set(booked)) == UNICORNS
     assert Ride.objects.count() == UNICORNS
     assert Ride.objects.values("unicorn").distinct().count() == UNICORNS
