@@ -78,6 +78,38 @@ class MonolithConfig:
 
 
 @dataclass(frozen=True)
+class LambdaServiceConfig:
+    """The local Lambda service (see infra/local/lambda_service)."""
+
+    host: str = "127.0.0.1"
+    port: int = 9001
+    region: str = "us-east-1"
+    account_concurrency: int = 1000
+    scale_limit_per_10s: int | None = None
+    idle_timeout_s: float = 600.0
+    init_timeout_s: float = 10.0
+    enforce_limits: Literal["auto", "off"] = "auto"
+    start_timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        _check_port("port", self.port)
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """A Lambda function serving (part of) the Django project through Mangum."""
+
+    name: str
+    handler: str = "serverless.handler.handler"
+    memory_mb: int = 512
+    timeout_s: float = 30.0
+    reserved_concurrency: int | None = None
+    provisioned_concurrency: int = 0
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path
     root: Path
@@ -85,6 +117,11 @@ class Config:
     django: DjangoConfig = field(default_factory=DjangoConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     monolith: MonolithConfig = field(default_factory=MonolithConfig)
+    lambda_service: LambdaServiceConfig = field(default_factory=LambdaServiceConfig)
+    functions: tuple[FunctionConfig, ...] = ()
+
+    def function(self, name: str) -> FunctionConfig | None:
+        return next((f for f in self.functions if f.name == name), None)
 
     @property
     def run_dir(self) -> Path:
@@ -100,7 +137,9 @@ _SECTIONS: dict[str, type] = {
     "django": DjangoConfig,
     "database": DatabaseConfig,
     "monolith": MonolithConfig,
+    "lambda": LambdaServiceConfig,
 }
+_FIELD_OF_SECTION = {"lambda": "lambda_service"}
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -119,15 +158,22 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     raw = _apply_environment(raw, env)
 
-    unknown = sorted(set(raw) - set(_SECTIONS))
+    unknown = sorted(set(raw) - set(_SECTIONS) - {"functions"})
     if unknown:
-        raise ConfigError(
-            f"{source}: unknown section [{unknown[0]}] (known: {', '.join(sorted(_SECTIONS))})"
-        )
+        known = ", ".join(sorted([*_SECTIONS, "[functions]"]))
+        raise ConfigError(f"{source}: unknown section [{unknown[0]}] (known: {known})")
     sections = {
-        name: build_section(cls, raw.get(name, {}), name, source) for name, cls in _SECTIONS.items()
+        _FIELD_OF_SECTION.get(name, name): build_section(cls, raw.get(name, {}), name, source)
+        for name, cls in _SECTIONS.items()
     }
-    config = Config(source=source, root=source.parent, **sections)
+    functions = raw.get("functions", [])
+    if not isinstance(functions, list):
+        raise ConfigError(f"{source}: functions must be an array of tables ([[functions]])")
+    built = tuple(
+        build_section(FunctionConfig, table, f"functions #{i + 1}", source)
+        for i, table in enumerate(functions)
+    )
+    config = Config(source=source, root=source.parent, functions=built, **sections)
     _check_cross_section(config)
     return config
 
@@ -151,7 +197,11 @@ def _check_cross_section(config: Config) -> None:
             f"${envvars.DATABASE_URL}"
         )
     if not config.project.allow_non_loopback:
-        hosts = {"database": config.database.host, "monolith": config.monolith.host}
+        hosts = {
+            "database": config.database.host,
+            "monolith": config.monolith.host,
+            "lambda": config.lambda_service.host,
+        }
         for section, host in hosts.items():
             if host not in LOOPBACK_HOSTS:
                 raise ConfigError(
@@ -183,6 +233,16 @@ def build_section(cls: type, table: object, section: str, source: Path) -> Any:
             values[key] = _coerce(value, hints[key])
         except ValueError as exc:
             raise ConfigError(f"{source}: [{section}] {key}: {exc}") from None
+    required = sorted(
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.init
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and f.name not in values
+    )
+    if required:
+        raise ConfigError(f"{source}: [{section}] needs the key {required[0]!r}")
     try:
         return cls(**values)
     except ValueError as exc:

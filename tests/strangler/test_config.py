@@ -84,3 +84,23 @@ def test_config_is_frozen(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""), environ={})
     with pytest.raises(AttributeError):
         config.monolith.port = 1  # type: ignore[misc]
+
+
+def test_functions_are_an_array_of_tables(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[[functions]]\nname = "wildrydes"\nmemory_mb = 1024\nreserved_concurrency = 5\n'
+        '[functions.environment]\nFEATURE = "on"\n',
+    )
+    config = load_config(path, environ={})
+    function = config.function("wildrydes")
+    assert function is not None
+    assert (function.memory_mb, function.reserved_concurrency) == (1024, 5)
+    assert function.handler == "serverless.handler.handler"
+    assert function.environment == {"FEATURE": "on"}
+    assert config.function("other") is None
+
+
+def test_a_function_needs_a_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[functions #1\] needs the key 'name'"):
+        load_config(write(tmp_path, "[[functions]]\nmemory_mb = 256\n"), environ={})
