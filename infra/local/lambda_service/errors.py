@@ -1,0 +1,43 @@
+"""Errors of the local Lambda service, each mapped by the Invoke API to an AWS error response."""
+
+from __future__ import annotations
+
+from strangler.errors import StranglerError
+
+
+class LambdaServiceError(StranglerError):
+    """Base of errors the Invoke API turns into an AWS JSON error body."""
+
+    status = 500
+    error_type = "ServiceException"
+
+
+class FunctionNotFoundError(LambdaServiceError):
+    status = 404
+    error_type = "ResourceNotFoundException"
+
+
+class RequestTooLargeError(LambdaServiceError):
+    status = 413
+    error_type = "RequestTooLargeException"
+
+
+class ThrottledError(LambdaServiceError):
+    """The invocation was rejected for concurrency or scaling rate; ``reason`` is AWS's Reason."""
+
+    status = 429
+    error_type = "TooManyRequestsException"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("Rate Exceeded.")
+        self.reason = reason
+
+
+class InvalidRequestError(LambdaServiceError):
+    status = 400
+    error_type = "InvalidRequestContentException"
+
+
+class ServiceStoppedError(LambdaServiceError):
+    status = 503
+    error_type = "ServiceException"

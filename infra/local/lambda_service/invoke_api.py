@@ -1,0 +1,221 @@
+"""The Invoke API over HTTP, compatible with boto3's lambda client via ``endpoint_url``.
+
+Also serves ``GET /strangler/metrics`` and ``GET /strangler/health`` for the harness.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import errno
+import json
+import re
+import threading
+import uuid
+from http.server import ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote
+
+from strangler.errors import PortInUseError
+
+from .errors import (
+    InvalidRequestError,
+    LambdaServiceError,
+    RequestTooLargeError,
+    ThrottledError,
+)
+from .httputil import FastHandler
+from .logformat import VERSION
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .service import LambdaService
+
+    _Action = Callable[[str], None]
+
+_INVOKE_RE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations/?$")
+_FUNCTION_RE = re.compile(r"^/2015-03-31/functions/([^/]+)/?$")
+_ARN_RE = re.compile(
+    r"^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:)?function:([^:]+)(?::([^:]+))?$"
+)
+_JSON = "application/json"
+
+
+def parse_function_name(raw: str, qualifier: str | None) -> tuple[str, str | None]:
+    """Name and qualifier from a FunctionName: a name, ``name:qualifier``, a full or partial
+    ARN; a ``Qualifier`` query parameter wins over one in the name."""
+    match = _ARN_RE.match(raw)
+    if match is not None:
+        name, in_name = match.group(1), match.group(2)
+    else:
+        name, _, in_name_or_empty = raw.partition(":")
+        in_name = in_name_or_empty or None
+    return name, qualifier or in_name
+
+
+def error_body(error: LambdaServiceError) -> bytes:
+    payload: dict[str, str] = {"Type": "User", "message": str(error)}
+    if isinstance(error, ThrottledError):
+        payload["Reason"] = error.reason
+    return json.dumps(payload).encode()
+
+
+class _InvokeHandler(FastHandler):
+    server: _Server
+
+    @property
+    def service(self) -> LambdaService:
+        return self.server.service
+
+    def do_GET(self) -> None:
+        path = self.path.partition("?")[0]
+        if path == "/strangler/health":
+            self.reply(200, b'{"status":"ok"}', {"Content-Type": _JSON})
+        elif path == "/strangler/metrics":
+            body = json.dumps(self.service.metrics(), indent=2).encode()
+            self.reply(200, body, {"Content-Type": _JSON})
+        elif (match := _FUNCTION_RE.match(path)) is not None:
+            self._answer(lambda request_id: self._get_function(unquote(match.group(1))))
+        else:
+            self.reply(404, b'{"message":"Not Found"}', {"Content-Type": _JSON})
+
+    def do_POST(self) -> None:
+        path, _, query = self.path.partition("?")
+        match = _INVOKE_RE.match(path)
+        body = self.read_body()
+        if body is None:
+            self._answer(lambda _: self._raise(RequestTooLargeError("Request is too large")))
+            return
+        if match is None:
+            self.reply(404, b'{"message":"Not Found"}', {"Content-Type": _JSON})
+            return
+        qualifier = parse_qs(query).get("Qualifier", [None])[0]
+        name = self._function_name(unquote(match.group(1)), qualifier)
+        self._answer(lambda request_id: self._invoke(name, body, request_id))
+
+    def _function_name(self, raw: str, qualifier: str | None) -> str:
+        name, qualifier = parse_function_name(raw, qualifier)
+        if qualifier not in (None, VERSION):
+            # Only $LATEST exists locally; AWS answers an unknown alias or version with 404.
+            return f"{name}:{qualifier}"
+        return name
+
+    def _invoke(self, name: str, body: bytes, request_id: str) -> None:
+        service = self.service
+        invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        base = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": VERSION}
+        if invocation_type == "DryRun":
+            service.resolve(name)
+            service.check_payload(body)
+            self.reply(204, b"", base)
+            return
+        if invocation_type == "Event":
+            event_id = service.invoke_event(name, body)
+            self.reply(202, b"", {**base, "x-amzn-RequestId": event_id})
+            return
+        if invocation_type != "RequestResponse":
+            raise InvalidRequestError(f"Invalid invocation type {invocation_type!r}")
+        result = service.invoke(
+            name,
+            body,
+            log_tail=self.headers.get("X-Amz-Log-Type") == "Tail",
+            trace_id=self.headers.get("X-Amzn-Trace-Id"),
+            client_context=_client_context(self.headers.get("X-Amz-Client-Context")),
+            request_id=request_id,
+        )
+        headers = {
+            **base,
+            "Content-Type": _JSON,
+            "X-Strangler-Sandbox-Id": result.sandbox_id,
+        }
+        if result.function_error is not None:
+            headers["X-Amz-Function-Error"] = result.function_error
+        if result.log_tail:
+            headers["X-Amz-Log-Result"] = base64.b64encode(result.log_tail).decode()
+        if result.init_ms is not None:
+            headers["X-Strangler-Init-Duration-Ms"] = f"{result.init_ms:.2f}"
+        self.reply(200, result.payload, headers)
+
+    def _get_function(self, raw: str) -> None:
+        spec = self.service.resolve(self._function_name(raw, None))
+        region = self.service.settings.region
+        configuration = {
+            "FunctionName": spec.name,
+            "FunctionArn": spec.arn(region),
+            "Runtime": "python3.11",
+            "Handler": spec.handler,
+            "MemorySize": spec.memory_mb,
+            "Timeout": spec.timeout_s,
+            "Version": VERSION,
+            "State": "Active",
+            "Architectures": [spec.architecture],
+            "Environment": {"Variables": dict(spec.environment)},
+        }
+        payload: dict[str, object] = {"Configuration": configuration}
+        if spec.reserved_concurrency is not None:
+            payload["Concurrency"] = {"ReservedConcurrentExecutions": spec.reserved_concurrency}
+        self.reply(200, json.dumps(payload).encode(), {"Content-Type": _JSON})
+
+    @staticmethod
+    def _raise(error: LambdaServiceError) -> None:
+        raise error
+
+    def _answer(self, action: _Action) -> None:
+        """Run one API action; a service error becomes AWS's JSON error response."""
+        request_id = _new_request_id()
+        try:
+            action(request_id)
+        except LambdaServiceError as error:
+            headers = {
+                "Content-Type": _JSON,
+                "x-amzn-ErrorType": error.error_type,
+                "x-amzn-RequestId": request_id,
+            }
+            if isinstance(error, ThrottledError):
+                headers["Retry-After"] = "1"
+            self.reply(error.status, error_body(error), headers)
+
+
+def _new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _client_context(header: str | None) -> str | None:
+    if not header:
+        return None
+    try:
+        return base64.b64decode(header, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidRequestError("X-Amz-Client-Context is not base64 of UTF-8 JSON") from exc
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # a burst of load-test connections must not be refused
+
+    def __init__(self, address: tuple[str, int], service: LambdaService) -> None:
+        self.service = service
+        super().__init__(address, _InvokeHandler)
+
+
+class InvokeApiServer:
+    def __init__(self, service: LambdaService, host: str, port: int) -> None:
+        try:
+            self._server = _Server((host, port), service)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(f"the Lambda service port {host}:{port} is in use") from exc
+            raise
+        bound_port = int(self._server.server_address[1])
+        self.url = f"http://{host}:{bound_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,114 @@
+"""Lambda's log lines and billing math as pure functions (no I/O, no clocks)."""
+
+from __future__ import annotations
+
+import math
+import signal
+from dataclasses import dataclass
+from datetime import datetime
+
+VERSION = "$LATEST"
+
+
+def billed_duration_ms(duration_ms: float, init_ms: float | None) -> int:
+    """Per-1 ms billing; since 2025-08-01 the INIT phase of on-demand functions is billed too."""
+    return max(1, math.ceil(duration_ms + (init_ms or 0.0)))
+
+
+def log_stream_name(when: datetime, hex_id: str) -> str:
+    return f"{when:%Y/%m/%d}/[{VERSION}]{hex_id}"
+
+
+def log_group_name(function: str) -> str:
+    return f"/aws/lambda/{function}"
+
+
+def start_line(request_id: str) -> str:
+    return f"START RequestId: {request_id} Version: {VERSION}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+@dataclass(frozen=True)
+class Report:
+    request_id: str
+    duration_ms: float
+    memory_mb: int
+    max_memory_mb: int
+    init_ms: float | None = None
+    status: str | None = None  # None: success; "timeout" | "error"
+    error_type: str | None = None
+    # An error the handler raised: AWS's REPORT line does not show it, reports.jsonl does.
+    handler_error: str | None = None
+
+    @property
+    def billed_ms(self) -> int:
+        return billed_duration_ms(self.duration_ms, self.init_ms)
+
+
+def report_line(report: Report) -> str:
+    fields = [
+        f"REPORT RequestId: {report.request_id}",
+        f"Duration: {report.duration_ms:.2f} ms",
+        f"Billed Duration: {report.billed_ms} ms",
+        f"Memory Size: {report.memory_mb} MB",
+        f"Max Memory Used: {report.max_memory_mb} MB",
+    ]
+    if report.init_ms is not None:
+        fields.append(f"Init Duration: {report.init_ms:.2f} ms")
+    if report.status is not None:
+        fields.append(f"Status: {report.status}")
+    if report.error_type is not None:
+        fields.append(f"Error Type: {report.error_type}")
+    return "\t".join(fields)
+
+
+def init_report_line(init_ms: float, status: str, error_type: str | None = None) -> str:
+    fields = [f"INIT_REPORT Init Duration: {init_ms:.2f} ms", "Phase: init", f"Status: {status}"]
+    if error_type is not None:
+        fields.append(f"Error Type: {error_type}")
+    return "\t".join(fields)
+
+
+def aws_timestamp(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def timeout_message(when: datetime, request_id: str, timeout_s: float) -> str:
+    return f"{aws_timestamp(when)} {request_id} Task timed out after {timeout_s:.2f} seconds"
+
+
+def exit_reason(returncode: int) -> str:
+    """Go-style wording that Lambda's runtime uses: 'signal: killed', 'exit status 1'."""
+    if returncode < 0:
+        try:
+            name = signal.strsignal(-returncode) or f"signal {-returncode}"
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"signal: {name.lower()}"
+    return f"exit status {returncode}"
+
+
+def exit_error_message(request_id: str, returncode: int) -> str:
+    return f"RequestId: {request_id} Error: Runtime exited with error: {exit_reason(returncode)}"
+
+
+def report_record(
+    report: Report, *, function: str, sandbox_id: str, timestamp: str
+) -> dict[str, object]:
+    """One line of reports.jsonl, so load tests can join requests by request id."""
+    return {
+        "request_id": report.request_id,
+        "function": function,
+        "sandbox_id": sandbox_id,
+        "duration_ms": round(report.duration_ms, 3),
+        "billed_ms": report.billed_ms,
+        "memory_mb": report.memory_mb,
+        "max_memory_mb": report.max_memory_mb,
+        "init_ms": None if report.init_ms is None else round(report.init_ms, 3),
+        "status": report.status or ("error" if report.handler_error else "success"),
+        "error_type": report.error_type or report.handler_error,
+        "timestamp": timestamp,
+    }

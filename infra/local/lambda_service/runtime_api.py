@@ -1,0 +1,191 @@
+"""The Lambda Runtime API (2018-06-01) that sandboxes poll.
+
+One server thread listens on one port per sandbox and knows the sandbox by the port a
+connection arrived on: awslambdaric reads only ``AWS_LAMBDA_RUNTIME_API=host:port`` and builds
+the paths itself, so the port is the only thing that can carry a sandbox's identity.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import selectors
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+from .httputil import FastHandler
+
+PREFIX = "/2018-06-01/runtime"
+NEXT_PATH = f"{PREFIX}/invocation/next"
+INIT_ERROR_PATH = f"{PREFIX}/init/error"
+_RESULT_RE = re.compile(rf"^{PREFIX}/invocation/([^/]+)/(response|error)$")
+ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+_JSON = {"Content-Type": "application/json"}
+_ACCEPTED = json.dumps({"status": "OK"}).encode()
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One event as the runtime receives it from ``/invocation/next``."""
+
+    request_id: str
+    payload: bytes
+    deadline_ms: int  # wall-clock epoch milliseconds
+    function_arn: str
+    trace_id: str
+    client_context: str | None = None
+
+    def next_headers(self) -> dict[str, str]:
+        # awslambdaric's native client crashes (SIGSEGV) without a Content-Type here.
+        headers = {
+            "Content-Type": "application/json",
+            "Lambda-Runtime-Aws-Request-Id": self.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(self.deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": self.function_arn,
+            "Lambda-Runtime-Trace-Id": self.trace_id,
+        }
+        if self.client_context is not None:
+            headers["Lambda-Runtime-Client-Context"] = self.client_context
+        return headers
+
+
+class RuntimeBackend(Protocol):
+    """The sandbox side of the Runtime API; the server only translates HTTP to these calls."""
+
+    def next_invocation(self) -> Invocation | None:
+        """Block until an event is assigned; None when the sandbox is shutting down."""
+        ...
+
+    def post_response(self, request_id: str, body: bytes) -> bool:
+        """False when request_id is not the invocation in progress."""
+        ...
+
+    def post_error(self, request_id: str, body: bytes, error_type: str | None) -> bool: ...
+
+    def post_init_error(self, body: bytes, error_type: str | None) -> None: ...
+
+
+def _error_body(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+class _RuntimeHandler(FastHandler):
+    @property
+    def backend(self) -> RuntimeBackend:
+        return self.server.backend  # type: ignore[attr-defined]
+
+    def do_GET(self) -> None:
+        if self.path != NEXT_PATH:
+            self.reply(404, _error_body("NotFound", self.path), _JSON)
+            return
+        invocation = self.backend.next_invocation()
+        if invocation is None:
+            self.close_connection = True
+            self.reply(410, _error_body("SandboxShutdown", "sandbox is stopping"), _JSON)
+            return
+        self.reply(200, invocation.payload, invocation.next_headers())
+
+    def do_POST(self) -> None:
+        body = self.read_body()
+        if body is None:
+            self.reply(413, _error_body("RequestEntityTooLarge", "bad body"), _JSON)
+            return
+        error_type = self.headers.get(ERROR_TYPE_HEADER)
+        if self.path == INIT_ERROR_PATH:
+            self.backend.post_init_error(body, error_type)
+            self.reply(202, _ACCEPTED, _JSON)
+            return
+        match = _RESULT_RE.match(self.path)
+        if match is None:
+            self.reply(404, _error_body("NotFound", self.path), _JSON)
+            return
+        request_id, kind = match.groups()
+        if kind == "response":
+            accepted = self.backend.post_response(request_id, body)
+        else:
+            accepted = self.backend.post_error(request_id, body, error_type)
+        if accepted:
+            self.reply(202, _ACCEPTED, _JSON)
+        else:
+            self.reply(400, _error_body("InvalidRequestID", f"unknown id {request_id}"), _JSON)
+
+
+class _ConnectionContext:
+    """Stands in for socketserver's server object: the handler needs only the backend."""
+
+    def __init__(self, backend: RuntimeBackend) -> None:
+        self.backend = backend
+
+
+class RuntimeApiServer:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self._selector = selectors.DefaultSelector()
+        self._listeners: dict[int, socket.socket] = {}
+        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._thread = threading.Thread(target=self._accept_loop, name="runtime-api", daemon=True)
+        self._thread.start()
+
+    def listen(self, backend: RuntimeBackend) -> int:
+        """Open a port for one sandbox and return it."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind((self.host, 0))
+        listener.listen(16)
+        listener.setblocking(False)
+        port = int(listener.getsockname()[1])
+        with self._lock:
+            self._listeners[port] = listener
+            self._selector.register(listener, selectors.EVENT_READ, backend)
+        return port
+
+    def unlisten(self, port: int) -> None:
+        with self._lock:
+            listener = self._listeners.pop(port, None)
+            if listener is not None:
+                self._selector.unregister(listener)
+        if listener is not None:
+            listener.close()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake_w.send(b"x")
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        for port in list(self._listeners):
+            self.unlisten(port)
+        self._selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _accept_loop(self) -> None:
+        while not self._stopping:
+            for key, _ in self._selector.select():
+                if key.data is None:
+                    continue
+                try:
+                    conn, addr = key.fileobj.accept()  # type: ignore[union-attr]
+                except (BlockingIOError, OSError):
+                    # The listener was closed by unlisten between select and accept.
+                    continue
+                conn.setblocking(True)
+                threading.Thread(
+                    target=self._serve, args=(conn, addr, key.data), daemon=True
+                ).start()
+
+    @staticmethod
+    def _serve(conn: socket.socket, addr: tuple[str, int], backend: RuntimeBackend) -> None:
+        try:
+            _RuntimeHandler(conn, addr, _ConnectionContext(backend))  # type: ignore[arg-type]
+        except OSError:
+            # A sandbox killed mid-request (timeout, crash, shutdown) resets its connection.
+            pass
+        finally:
+            conn.close()

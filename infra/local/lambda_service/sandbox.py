@@ -1,0 +1,338 @@
+"""One execution environment: an OS process running awslambdaric, one invocation at a time.
+
+The sandbox is the Runtime API backend for its own port: the runtime's first ``/next`` marks
+the end of init, each ``/next`` then hands over one event and the runtime's ``/response`` or
+``/error`` wakes the invoking thread. A waiter thread notices the process exiting, so a crash
+mid-invocation fails that invocation at once instead of waiting for the timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+
+from strangler.errors import ProcessError
+
+from .faults import error_type_of
+from .limits import Limits, SandboxCgroup
+from .logformat import log_group_name, log_stream_name
+from .logs import LogStream
+from .runtime_api import Invocation, RuntimeApiServer
+from .spec import FunctionSpec
+
+STOP_GRACE_S = 0.5
+# Placeholder credentials: a handler must never act with the host's real AWS identity.
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIDLOCALSANDBOX",
+    "AWS_SECRET_ACCESS_KEY": "local-sandbox-secret",
+    "AWS_SESSION_TOKEN": "local-sandbox-token",
+}
+
+
+class InitStatus(Enum):
+    READY = "ready"
+    INIT_ERROR = "init_error"  # the runtime posted /init/error
+    EXITED = "exited"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class InitOutcome:
+    status: InitStatus
+    init_ms: float
+    body: bytes = b""
+    error_type: str | None = None
+    returncode: int | None = None
+
+
+class InvokeStatus(Enum):
+    OK = "ok"
+    ERROR = "error"  # the handler raised; the runtime posted /error
+    TIMEOUT = "timeout"
+    EXITED = "exited"
+
+
+@dataclass(frozen=True)
+class InvokeOutcome:
+    status: InvokeStatus
+    duration_ms: float
+    body: bytes = b""
+    error_type: str | None = None
+    returncode: int | None = None
+
+
+def _runtime_dir() -> str:
+    spec = importlib.util.find_spec("awslambdaric")
+    if spec is None or spec.origin is None:
+        raise ProcessError("awslambdaric is not installed in this interpreter")
+    return str(Path(spec.origin).parent.parent)
+
+
+def sandbox_environment(
+    spec: FunctionSpec,
+    *,
+    region: str,
+    runtime_api: str,
+    sandbox_id: str,
+    stream: str,
+    provisioned: bool,
+    host_env: Mapping[str, str],
+) -> dict[str, str]:
+    """The process environment Lambda gives a Python 3.11 runtime, plus the function's own."""
+    task_root = str(Path(spec.code_paths[0]).resolve())
+    env = {
+        "PATH": host_env.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": host_env.get("LANG", "C.UTF-8"),
+        "TZ": ":UTC",
+        "AWS_LAMBDA_RUNTIME_API": runtime_api,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": log_group_name(spec.name),
+        "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if provisioned else "on-demand",
+        "_HANDLER": spec.handler,
+        "LAMBDA_TASK_ROOT": task_root,
+        "LAMBDA_RUNTIME_DIR": _runtime_dir(),
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "PYTHONPATH": os.pathsep.join(str(Path(p).resolve()) for p in spec.code_paths),
+        "PGAPPNAME": f"lambda:{spec.name}:{sandbox_id}",
+        **DUMMY_CREDENTIALS,
+    }
+    env.update(spec.environment)
+    return env
+
+
+class Sandbox:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        *,
+        region: str,
+        log_dir: Path,
+        runtime: RuntimeApiServer,
+        limits: Limits,
+        provisioned: bool = False,
+        on_exit: Callable[[Sandbox], None] = lambda _: None,
+    ) -> None:
+        stream_hex = uuid.uuid4().hex
+        self.id = stream_hex[:12]
+        self.spec = spec
+        self.region = region
+        self.provisioned = provisioned
+        self.stream = log_stream_name(datetime.now(UTC), stream_hex)
+        self.log = LogStream(log_dir, spec.name, self.stream)
+        self.last_used = time.monotonic()
+        self.invocations = 0
+        self._runtime = runtime
+        self._limits = limits
+        self._on_exit = on_exit
+        self._cgroup: SandboxCgroup | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._port: int | None = None
+        self._cond = threading.Condition()
+        self._started_at = 0.0
+        self._init_ms: float | None = None
+        self._init_error: tuple[bytes, str] | None = None
+        self._pending: Invocation | None = None
+        self._current_id: str | None = None
+        self._result: tuple[InvokeStatus, bytes, str | None] | None = None
+        self._returncode: int | None = None
+        self._closed = False
+        self._peak_mb = 0
+        self._cleaned = False
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    @property
+    def alive(self) -> bool:
+        with self._cond:
+            return self._process is not None and self._returncode is None
+
+    def start(self) -> None:
+        self._port = self._runtime.listen(self)
+        env = sandbox_environment(
+            self.spec,
+            region=self.region,
+            runtime_api=f"{self._runtime.host}:{self._port}",
+            sandbox_id=self.id,
+            stream=self.stream,
+            provisioned=self.provisioned,
+            host_env=os.environ,
+        )
+        try:
+            self._cgroup = self._limits.create(self.id, self.spec.memory_mb)
+            self._started_at = time.monotonic()
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "awslambdaric", self.spec.handler],
+                cwd=self.spec.code_paths[0],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=self.log.fileno(),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # so a kill reaches processes the handler spawned
+            )
+        except OSError as exc:
+            self._cleanup()
+            raise ProcessError(
+                f"cannot start a sandbox for {self.spec.name!r} in {self.spec.code_paths[0]}: {exc}"
+            ) from exc
+        if self._cgroup is not None:
+            # The runtime imports for ~40 ms before it allocates much; moving it now is enough.
+            with contextlib.suppress(ProcessLookupError, OSError):
+                self._cgroup.add(self._process.pid)
+        threading.Thread(target=self._wait_exit, name=f"sandbox-{self.id}", daemon=True).start()
+
+    def wait_ready(self, timeout_s: float) -> InitOutcome:
+        with self._cond:
+            self._cond.wait_for(
+                lambda: (
+                    self._init_ms is not None
+                    or self._init_error is not None
+                    or self._returncode is not None
+                ),
+                timeout_s,
+            )
+            elapsed = (time.monotonic() - self._started_at) * 1000
+            if self._init_ms is not None:
+                return InitOutcome(InitStatus.READY, self._init_ms)
+            if self._init_error is not None:
+                body, error_type = self._init_error
+                return InitOutcome(InitStatus.INIT_ERROR, elapsed, body, error_type)
+            if self._returncode is not None:
+                return InitOutcome(InitStatus.EXITED, elapsed, returncode=self._returncode)
+        return InitOutcome(InitStatus.TIMEOUT, elapsed)
+
+    def invoke(self, invocation: Invocation, timeout_s: float) -> InvokeOutcome:
+        with self._cond:
+            started = time.monotonic()
+            if self._returncode is None:
+                self._result = None
+                self._current_id = invocation.request_id
+                self._pending = invocation
+                self._cond.notify_all()
+                self._cond.wait_for(
+                    lambda: self._result is not None or self._returncode is not None, timeout_s
+                )
+            duration_ms = (time.monotonic() - started) * 1000
+            self._current_id = None
+            self._pending = None
+            self.invocations += 1
+            if self._result is not None:
+                status, body, error_type = self._result
+                return InvokeOutcome(status, duration_ms, body, error_type)
+            if self._returncode is not None:
+                return InvokeOutcome(InvokeStatus.EXITED, duration_ms, returncode=self._returncode)
+        return InvokeOutcome(InvokeStatus.TIMEOUT, duration_ms)
+
+    def max_memory_mb(self) -> int:
+        """Peak RSS (VmHWM) in MB; the last value read once the process is gone."""
+        if self._process is not None:
+            try:
+                status = Path(f"/proc/{self._process.pid}/status").read_text()
+            except OSError:
+                return self._peak_mb
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    self._peak_mb = max(self._peak_mb, round(int(line.split()[1]) / 1024))
+                    break
+        return self._peak_mb
+
+    def oom_killed(self) -> bool:
+        return self._cgroup is not None and self._cgroup.oom_killed()
+
+    def kill(self) -> None:
+        """SIGKILL the sandbox's process group and wait for it (Lambda's timeout)."""
+        self._signal(signal.SIGKILL)
+        if self._process is not None:
+            self._process.wait()
+
+    def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Stop the process (SIGTERM, then SIGKILL after ``grace_s``) and release everything."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._process is not None:
+            self._signal(signal.SIGTERM)
+            try:
+                self._process.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._cleanup()
+        self.log.close()
+
+    # -- RuntimeBackend, called from the Runtime API's connection threads --
+
+    def next_invocation(self) -> Invocation | None:
+        with self._cond:
+            if self._init_ms is None:
+                self._init_ms = (time.monotonic() - self._started_at) * 1000
+                self._cond.notify_all()
+            self._cond.wait_for(lambda: self._pending is not None or self._closed)
+            invocation, self._pending = self._pending, None
+            return None if self._closed else invocation
+
+    def post_response(self, request_id: str, body: bytes) -> bool:
+        return self._post(request_id, (InvokeStatus.OK, body, None))
+
+    def post_error(self, request_id: str, body: bytes, error_type: str | None) -> bool:
+        return self._post(request_id, (InvokeStatus.ERROR, body, error_type_of(body, error_type)))
+
+    def post_init_error(self, body: bytes, error_type: str | None) -> None:
+        with self._cond:
+            self._init_error = (body, error_type_of(body, error_type))
+            self._cond.notify_all()
+
+    def _post(self, request_id: str, result: tuple[InvokeStatus, bytes, str | None]) -> bool:
+        with self._cond:
+            if request_id != self._current_id or self._result is not None:
+                return False
+            self._result = result
+            self._cond.notify_all()
+            return True
+
+    # -- process lifetime --
+
+    def _signal(self, signum: int) -> None:
+        if self._process is None or self._process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._process.pid, signum)
+
+    def _wait_exit(self) -> None:
+        assert self._process is not None
+        returncode = self._process.wait()
+        with self._cond:
+            self._returncode = returncode
+            self._closed = True
+            self._cond.notify_all()
+        self._cleanup()
+        self._on_exit(self)
+
+    def _cleanup(self) -> None:
+        with self._cond:
+            if self._cleaned:
+                return
+            self._cleaned = True
+        if self._port is not None:
+            self._runtime.unlisten(self._port)
+        if self._cgroup is not None and self._process is not None:
+            # rmdir succeeds only once every task of the cgroup has exited.
+            self._process.wait()
+            self._cgroup.remove()

@@ -1,0 +1,304 @@
+"""The local Lambda service: functions, their sandboxes, logs, and the Invoke API server.
+
+``LambdaService(settings, functions).start()`` returns once the Invoke API listens and every
+provisioned sandbox is initialised; ``stop()`` stops every sandbox it started.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from . import faults
+from .errors import FunctionNotFoundError, RequestTooLargeError, ThrottledError
+from .invoke_api import InvokeApiServer
+from .limits import Limits
+from .logformat import (
+    Report,
+    aws_timestamp,
+    end_line,
+    init_report_line,
+    report_line,
+    report_record,
+    start_line,
+    timeout_message,
+)
+from .logs import ReportSink
+from .pool import SandboxPool
+from .runtime_api import Invocation, RuntimeApiServer
+from .sandbox import InitOutcome, InitStatus, InvokeStatus, Sandbox
+from .spec import FunctionSpec, ServiceSettings, validate_functions
+
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # 6 MB: RequestResponse invocation payload quota
+EVENT_WORKERS = 64
+EVENT_RETRY_DELAYS_S = (1.0, 2.0, 4.0)  # AWS retries throttled events for up to 6 hours
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    request_id: str
+    payload: bytes
+    function_error: str | None  # "Unhandled" when the function failed, as AWS reports it
+    sandbox_id: str
+    init_ms: float | None  # only on a cold start
+    duration_ms: float
+    log_tail: bytes  # the last 4 KB of this invocation's log, when asked for
+
+
+def new_trace_id(now: float) -> str:
+    return f"Root=1-{int(now):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+
+
+class LambdaService:
+    def __init__(self, settings: ServiceSettings, functions: Iterable[FunctionSpec]) -> None:
+        self.settings = settings.validate()
+        self.functions = {f.name: f.validate() for f in functions}
+        validate_functions(self.settings, tuple(self.functions.values()))
+        self.limits = Limits(settings.enforce_limits)
+        self._runtime = RuntimeApiServer(settings.host)
+        self._pool = SandboxPool(
+            settings, self.functions.values(), runtime=self._runtime, limits=self.limits
+        )
+        self._reports: ReportSink | None = None
+        self._events = ThreadPoolExecutor(EVENT_WORKERS, thread_name_prefix="lambda-event")
+        self._stopping = threading.Event()
+        self._api: InvokeApiServer | None = None
+
+    @property
+    def url(self) -> str:
+        if self._api is None:
+            raise RuntimeError("the Lambda service is not started")
+        return self._api.url
+
+    def start(self) -> LambdaService:
+        self._reports = ReportSink(Path(self.settings.log_dir))
+        self._runtime.start()
+        try:
+            self._pool.start()
+            self._api = InvokeApiServer(self, self.settings.host, self.settings.port)
+            self._api.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._api is not None:
+            self._api.stop()
+        self._events.shutdown(wait=False, cancel_futures=True)
+        self._pool.stop()
+        self._runtime.stop()
+        if self._reports is not None:
+            self._reports.close()
+
+    def __enter__(self) -> LambdaService:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- Invoke --
+
+    def resolve(self, name: str) -> FunctionSpec:
+        spec = self.functions.get(name)
+        if spec is None:
+            arn = FunctionSpec(name, "x.y", (".",)).arn(self.settings.region)
+            raise FunctionNotFoundError(f"Function not found: {arn}")
+        return spec
+
+    def check_payload(self, payload: bytes) -> None:
+        if len(payload) > MAX_SYNC_PAYLOAD:
+            raise RequestTooLargeError(
+                f"Request must be smaller than {MAX_SYNC_PAYLOAD} bytes for the Invoke operation"
+            )
+
+    def invoke(
+        self,
+        name: str,
+        payload: bytes,
+        *,
+        log_tail: bool = False,
+        trace_id: str | None = None,
+        client_context: str | None = None,
+        request_id: str | None = None,
+    ) -> InvokeResult:
+        """A RequestResponse invocation; raises ThrottledError, FunctionNotFoundError, ..."""
+        spec = self.resolve(name)
+        self.check_payload(payload)
+        lease = self._pool.acquire(spec.name)
+        sandbox = lease.sandbox
+        now = time.time()
+        invocation = Invocation(
+            request_id=request_id or str(uuid.uuid4()),
+            payload=payload,
+            deadline_ms=int((now + spec.timeout_s) * 1000),
+            function_arn=spec.arn(self.settings.region),
+            trace_id=trace_id or new_trace_id(now),
+            client_context=client_context,
+        )
+        init_ms = None
+        if lease.cold:
+            try:
+                sandbox.start()
+            except BaseException:
+                self._pool.discard(sandbox)
+                raise
+            init = sandbox.wait_ready(self.settings.init_timeout_s)
+            self._pool.mark_started(sandbox)
+            if init.status is not InitStatus.READY:
+                return self._init_failed(sandbox, invocation, init, log_tail)
+            init_ms = init.init_ms
+            sandbox.max_memory_mb()  # a baseline, in case the process dies mid-invoke
+        return self._run(sandbox, invocation, init_ms, cold=lease.cold, log_tail=log_tail)
+
+    def invoke_event(self, name: str, payload: bytes) -> str:
+        """An Event invocation: checked now, run in the background; returns its request id."""
+        spec = self.resolve(name)
+        self.check_payload(payload)
+        request_id = str(uuid.uuid4())
+        self._events.submit(self._run_event, spec.name, payload, request_id)
+        return request_id
+
+    def metrics(self) -> dict[str, object]:
+        return {"limits": self.limits.mode, **self._pool.snapshot()}
+
+    def _run_event(self, name: str, payload: bytes, request_id: str) -> None:
+        for delay in (*EVENT_RETRY_DELAYS_S, None):
+            try:
+                self.invoke(name, payload, request_id=request_id)
+                return
+            except ThrottledError:
+                if delay is None or self._stopping.wait(delay):
+                    return
+
+    def _run(
+        self,
+        sandbox: Sandbox,
+        invocation: Invocation,
+        init_ms: float | None,
+        *,
+        cold: bool,
+        log_tail: bool,
+    ) -> InvokeResult:
+        spec = sandbox.spec
+        request_id = invocation.request_id
+        log_offset = 0 if cold else sandbox.log.size()
+        sandbox.log.write_lines([start_line(request_id)])
+        outcome = sandbox.invoke(invocation, spec.timeout_s)
+        max_memory = sandbox.max_memory_mb()
+        status = error_type = None
+        lines: list[str] = []
+        body = outcome.body
+        if outcome.status is InvokeStatus.TIMEOUT:
+            sandbox.kill()
+            when = datetime.now(UTC)
+            lines.append(timeout_message(when, request_id, spec.timeout_s))
+            body = faults.timeout_body(when, request_id, spec.timeout_s)
+            status = "timeout"
+        elif outcome.status is InvokeStatus.EXITED:
+            assert outcome.returncode is not None
+            body = faults.exit_body(request_id, outcome.returncode)
+            status = "error"
+            error_type = faults.OUT_OF_MEMORY if sandbox.oom_killed() else faults.EXIT_ERROR
+        report = Report(
+            request_id=request_id,
+            duration_ms=outcome.duration_ms,
+            memory_mb=spec.memory_mb,
+            max_memory_mb=max_memory,
+            init_ms=init_ms,
+            status=status,
+            error_type=error_type,
+            handler_error=outcome.error_type if outcome.status is InvokeStatus.ERROR else None,
+        )
+        tail = self._finish_log(sandbox, report, lines, log_offset, log_tail)
+        failed = outcome.status is not InvokeStatus.OK
+        self._pool.metrics_of(spec.name).count_invocation(
+            cold=cold, error=failed, timeout=outcome.status is InvokeStatus.TIMEOUT
+        )
+        if outcome.status in (InvokeStatus.OK, InvokeStatus.ERROR):
+            self._pool.release(sandbox)
+        else:
+            self._pool.discard(sandbox)
+        return InvokeResult(
+            request_id=request_id,
+            payload=body,
+            function_error="Unhandled" if failed else None,
+            sandbox_id=sandbox.id,
+            init_ms=init_ms,
+            duration_ms=outcome.duration_ms,
+            log_tail=tail,
+        )
+
+    def _init_failed(
+        self, sandbox: Sandbox, invocation: Invocation, init: InitOutcome, log_tail: bool
+    ) -> InvokeResult:
+        """Lambda's answer when the runtime never got ready: a function error, no retry here."""
+        request_id = invocation.request_id
+        if init.status is InitStatus.INIT_ERROR:
+            body, error_type, status = init.body, init.error_type, "error"
+        elif init.status is InitStatus.EXITED:
+            assert init.returncode is not None
+            body, error_type, status = (
+                faults.exit_body(request_id, init.returncode),
+                faults.EXIT_ERROR,
+                "error",
+            )
+        else:
+            sandbox.kill()
+            body = faults.init_timeout_body(request_id, self.settings.init_timeout_s)
+            error_type, status = faults.SANDBOX_TIMEOUT, "timeout"
+        sandbox.log.write_lines(
+            [init_report_line(init.init_ms, status, error_type), start_line(request_id)]
+        )
+        report = Report(
+            request_id=request_id,
+            duration_ms=0.0,
+            memory_mb=sandbox.spec.memory_mb,
+            max_memory_mb=sandbox.max_memory_mb(),
+            init_ms=init.init_ms,
+            status=status,
+            error_type=error_type,
+        )
+        tail = self._finish_log(sandbox, report, [], 0, log_tail)
+        self._pool.metrics_of(sandbox.spec.name).count_invocation(
+            cold=True, error=True, timeout=False
+        )
+        self._pool.discard(sandbox)
+        return InvokeResult(
+            request_id=request_id,
+            payload=body,
+            function_error="Unhandled",
+            sandbox_id=sandbox.id,
+            init_ms=init.init_ms,
+            duration_ms=0.0,
+            log_tail=tail,
+        )
+
+    def _finish_log(
+        self, sandbox: Sandbox, report: Report, lines: list[str], offset: int, log_tail: bool
+    ) -> bytes:
+        sandbox.log.write_lines([*lines, end_line(report.request_id), report_line(report)])
+        if self._reports is not None:
+            self._reports.append(
+                report_record(
+                    report,
+                    function=sandbox.spec.name,
+                    sandbox_id=sandbox.id,
+                    timestamp=aws_timestamp(datetime.now(UTC)),
+                )
+            )
+        return sandbox.log.tail_since(offset) if log_tail else b""
