@@ -1,0 +1,177 @@
+"""HTTP_PROXY integration: forward a request to the monolith over a pooled keep-alive client.
+
+Method, path, raw query, end-to-end headers, body and status pass through byte for byte;
+hop-by-hop headers are dropped and ``X-Forwarded-For/Proto/Port`` added, as a proxy must.
+Bodies with a known length up to ``STREAM_THRESHOLD`` are sent in one write (fast path); larger
+ones are streamed both ways in chunks, never held whole in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
+
+from strangler.gateway.errors import IntegrationTimeout, UpstreamUnavailable
+
+STREAM_THRESHOLD = 256 * 1024
+CHUNK_SIZE = 64 * 1024
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# the client sets these itself for the upstream connection
+_REQUEST_SKIP = HOP_BY_HOP | {"host"}
+_SKIP_AUTO_HEADERS = frozenset({"User-Agent", "Accept", "Accept-Encoding", "Content-Type"})
+
+
+def _connection_tokens(headers: Mapping[str, str]) -> set[str]:
+    # RFC 9110 7.6.1: headers named in Connection are hop-by-hop too
+    value = headers.get("Connection")
+    return {t.strip().lower() for t in value.split(",")} if value else set()
+
+
+def upstream_request_headers(
+    headers: CIMultiDictProxy[str], client_ip: str, server_port: int
+) -> CIMultiDict[str]:
+    """End-to-end request headers plus the X-Forwarded-* a proxy adds (pure)."""
+    drop = _REQUEST_SKIP | _connection_tokens(headers)
+    out: CIMultiDict[str] = CIMultiDict()
+    forwarded_for: list[str] = []
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower == "x-forwarded-for":
+            forwarded_for.append(value)
+        elif lower not in drop and not lower.startswith("proxy-"):
+            out.add(name, value)
+    forwarded_for.append(client_ip)
+    out["X-Forwarded-For"] = ", ".join(forwarded_for)
+    out["X-Forwarded-Proto"] = "http"
+    out["X-Forwarded-Port"] = str(server_port)
+    return out
+
+
+def downstream_response_headers(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
+    """The upstream's response headers without hop-by-hop ones (pure)."""
+    drop = HOP_BY_HOP | _connection_tokens(headers)
+    return CIMultiDict(
+        (name, value)
+        for name, value in headers.items()
+        if name.lower() not in drop and not name.lower().startswith("proxy-")
+    )
+
+
+@dataclass
+class ForwardResult:
+    response: web.StreamResponse
+    integration_status: int
+    integration_latency_ms: float
+    response_length: int
+
+
+def new_session(pool_size: int = 512) -> aiohttp.ClientSession:
+    """The upstream client: keep-alive pool, no cookie jar, no decompression, no env proxies."""
+    connector = aiohttp.TCPConnector(
+        limit=pool_size, limit_per_host=pool_size, keepalive_timeout=30, ttl_dns_cache=300
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,
+        trust_env=False,
+        timeout=aiohttp.ClientTimeout(total=None),
+    )
+
+
+class Passthrough:
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def forward(
+        self,
+        request: web.BaseRequest,
+        base_url: str,
+        *,
+        body: bytes | None,
+        client_ip: str,
+        server_port: int,
+        timeout_s: float,
+        extra_headers: Mapping[str, str],
+    ) -> ForwardResult:
+        """Send ``request`` to ``base_url`` and write the answer to the client.
+
+        ``body`` is the already-read body, or None to stream it from the client. Raises
+        IntegrationTimeout / UpstreamUnavailable before anything is written to the client.
+        """
+        url = URL(base_url.rstrip("/") + request.raw_path, encoded=True)
+        headers = upstream_request_headers(request.headers, client_ip, server_port)
+        data: bytes | AsyncIterator[bytes] | None = body
+        if body is None:
+            data = _iter_body(request.content)
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout_s):
+                upstream = await self._session.request(
+                    request.method,
+                    url,
+                    headers=headers,
+                    data=data,
+                    skip_auto_headers=_SKIP_AUTO_HEADERS,
+                    allow_redirects=False,
+                )
+        except TimeoutError as exc:
+            raise IntegrationTimeout(f"no response from {base_url} in {timeout_s:g} s") from exc
+        except aiohttp.ClientError as exc:
+            raise UpstreamUnavailable(f"{base_url}: {exc}") from exc
+        try:
+            return await self._relay(request, upstream, started, extra_headers)
+        finally:
+            upstream.release()
+
+    async def _relay(
+        self,
+        request: web.BaseRequest,
+        upstream: aiohttp.ClientResponse,
+        started: float,
+        extra_headers: Mapping[str, str],
+    ) -> ForwardResult:
+        headers = downstream_response_headers(upstream.headers)
+        headers.update(extra_headers)
+        length = upstream.content_length
+        if request.method == "HEAD" or (length is not None and length <= STREAM_THRESHOLD):
+            payload = await upstream.read()
+            latency = (time.perf_counter() - started) * 1000
+            response = web.Response(status=upstream.status, reason=upstream.reason, headers=headers)
+            if payload:
+                response.body = payload
+            return ForwardResult(response, upstream.status, latency, len(payload))
+        latency = (time.perf_counter() - started) * 1000
+        stream = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=headers)
+        await stream.prepare(request)
+        sent = 0
+        async for chunk in upstream.content.iter_chunked(CHUNK_SIZE):
+            await stream.write(chunk)
+            sent += len(chunk)
+        await stream.write_eof()
+        return ForwardResult(stream, upstream.status, latency, sent)
+
+
+async def _iter_body(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+    while chunk := await content.read(CHUNK_SIZE):
+        yield chunk
