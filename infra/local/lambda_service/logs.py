@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,12 +26,17 @@ class LogStream:
         self.path = log_dir / "aws" / "lambda" / function / f"{stream}.log"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._lock = threading.Lock()
 
     def fileno(self) -> int:
         return self._fd
 
     def write_lines(self, lines: Iterable[str]) -> None:
-        os.write(self._fd, "".join(f"{line}\n" for line in lines).encode())
+        data = "".join(f"{line}\n" for line in lines).encode()
+        with self._lock:
+            # Closed when the service stopped under a running invocation: its END is lost.
+            if self._fd >= 0:
+                os.write(self._fd, data)
 
     def size(self) -> int:
         return os.fstat(self._fd).st_size
@@ -44,9 +50,10 @@ class LogStream:
             return file.read(end - start)
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
 
 class ReportSink:

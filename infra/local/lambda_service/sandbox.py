@@ -155,6 +155,7 @@ class Sandbox:
         self._closed = False
         self._peak_mb = 0
         self._cleaned = False
+        self._oom_killed = False
 
     @property
     def pid(self) -> int | None:
@@ -255,7 +256,8 @@ class Sandbox:
         return self._peak_mb
 
     def oom_killed(self) -> bool:
-        return self._cgroup is not None and self._cgroup.oom_killed()
+        with self._cond:
+            return self._oom_killed
 
     def kill(self) -> None:
         """SIGKILL the sandbox's process group and wait for it (Lambda's timeout)."""
@@ -318,7 +320,10 @@ class Sandbox:
     def _wait_exit(self) -> None:
         assert self._process is not None
         returncode = self._process.wait()
+        # Read before waking the invoker, which reports it, and before the cgroup goes away.
+        oom_killed = self._cgroup is not None and self._cgroup.oom_killed()
         with self._cond:
+            self._oom_killed = oom_killed
             self._returncode = returncode
             self._closed = True
             self._cond.notify_all()
