@@ -121,7 +121,7 @@ class Passthrough:
         """
         url = URL(base_url.rstrip("/") + request.raw_path, encoded=True)
         headers = upstream_request_headers(request.headers, client_ip, server_port)
-        data: bytes | AsyncIterator[bytes] | None = body
+        data: bytes | AsyncIterator[bytes] | None = body or None
         if body is None:
             data = _iter_body(request.content)
         started = time.perf_counter()

@@ -1,0 +1,238 @@
+"""Gateway passthrough benchmark: overhead at a fixed rate, and maximum throughput on one core.
+
+    .venv/bin/python bench/bench_gateway.py [--rate 500] [--seconds 10] [--connections 64]
+
+Three processes: a trivial upstream (fixed 200 "ok" answer), the gateway
+(``python -m strangler.gateway``, pinned to one CPU with ``sched_setaffinity`` when the machine
+has more than one), and this process as the load generator (raw keep-alive HTTP/1.1 over
+asyncio, pinned to the other CPUs, together with the upstream).
+
+1. Overhead: two open-loop request streams at ``--rate`` each, one straight to the upstream and
+   one through the gateway, interleaved in the same run; overhead = gateway latency minus direct
+   latency at p50 and p99.
+2. Throughput: ``--connections`` closed-loop keep-alive connections through the gateway for
+   ``--seconds``; requests per second completed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import cast
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from infra.local.net import free_port  # noqa: E402
+
+UPSTREAM_ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+    b"Connection: keep-alive\r\n\r\nok"
+)
+
+
+class _Upstream(asyncio.Protocol):
+    """Answers every request head it sees; the benchmark only sends body-less GETs."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        count = self.buffer.count(b"\r\n\r\n")
+        if count:
+            self.buffer = self.buffer[self.buffer.rfind(b"\r\n\r\n") + 4 :]
+            self.transport.write(UPSTREAM_ANSWER * count)
+
+
+async def run_upstream(port: int) -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(_Upstream, "127.0.0.1", port, backlog=1024)
+    print("ready", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    async def get(self, path: bytes = b"/ping") -> float:
+        """One request; returns its latency in ms."""
+        started = time.perf_counter()
+        self.writer.write(b"GET " + path + b" HTTP/1.1\r\nHost: bench\r\n\r\n")
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"unexpected answer: {head[:80]!r}")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        await self.reader.readexactly(length)
+        return (time.perf_counter() - started) * 1000
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def fixed_rate(ports: dict[str, int], rate: float, seconds: float) -> dict[str, list[float]]:
+    """Open loop: every 1/rate s one request to each port, on an idle pooled connection."""
+    pools = {name: [await Connection.open(p) for _ in range(16)] for name, p in ports.items()}
+    latencies: dict[str, list[float]] = {name: [] for name in ports}
+
+    async def one(name: str) -> None:
+        conn = pools[name].pop() if pools[name] else await Connection.open(ports[name])
+        latencies[name].append(await conn.get())
+        pools[name].append(conn)
+
+    tasks = []
+    start = time.perf_counter()
+    total = int(rate * seconds)
+    for i in range(total):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # alternate which side goes first so neither is systematically favoured
+        for name in ports if i % 2 else reversed(list(ports)):
+            tasks.append(asyncio.create_task(one(name)))
+    await asyncio.gather(*tasks)
+    for pool in pools.values():
+        for conn in pool:
+            conn.close()
+    return latencies
+
+
+async def max_throughput(port: int, connections: int, seconds: float) -> float:
+    conns = [await Connection.open(port) for _ in range(connections)]
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def loop(conn: Connection) -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            await conn.get()
+            done += 1
+
+    for conn in conns[:4]:  # warm the gateway's upstream pool before timing
+        await conn.get()
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(c) for c in conns))
+    elapsed = time.perf_counter() - started
+    for conn in conns:
+        conn.close()
+    return done / elapsed
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1]
+
+
+def _spawn(argv: list[str], cpus: set[int] | None) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    if cpus:
+        os.sched_setaffinity(proc.pid, cpus)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError(f"{argv} exited before it was ready")
+    return proc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--upstream", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    _use_uvloop()
+    if args.upstream:
+        asyncio.run(run_upstream(args.upstream))
+        return
+
+    cpus = sorted(os.sched_getaffinity(0))
+    gateway_cpus = {cpus[0]} if len(cpus) > 1 else None
+    other_cpus = set(cpus[1:]) if len(cpus) > 1 else None
+    if other_cpus:
+        os.sched_setaffinity(0, other_cpus)
+    upstream_port, gateway_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        routes = Path(tmp) / "routes.json"
+        routes.write_text(
+            json.dumps(
+                {
+                    "version": 1,
+                    "routes": [
+                        {
+                            "route_key": "$default",
+                            "integration": {"type": "HTTP_PROXY", "target": "monolith"},
+                        }
+                    ],
+                }
+            )
+        )
+        upstream = _spawn([sys.executable, __file__, "--upstream", str(upstream_port)], other_cpus)
+        gateway = _spawn(
+            [
+                sys.executable, "-m", "strangler.gateway", "--routes", str(routes),
+                "--monolith-url", f"http://127.0.0.1:{upstream_port}",
+                "--lambda-url", "http://127.0.0.1:9", "--port", str(gateway_port),
+            ],
+            gateway_cpus,
+        )  # fmt: skip
+        try:
+            ports = {"direct": upstream_port, "gateway": gateway_port}
+            asyncio.run(fixed_rate(ports, args.rate, 1.0))  # warm-up
+            lat = asyncio.run(fixed_rate(ports, args.rate, args.seconds))
+            rps = asyncio.run(max_throughput(gateway_port, args.connections, args.seconds))
+        finally:
+            for proc in (gateway, upstream):
+                proc.terminate()
+                proc.wait(10)
+    _report(args, lat, rps, gateway_cpus)
+
+
+def _report(
+    args: argparse.Namespace, lat: dict[str, list[float]], rps: float, pinned: set[int] | None
+) -> None:
+    print(
+        f"\npassthrough at {args.rate:g} req/s for {args.seconds:g} s "
+        f"({len(lat['gateway'])} requests per side), latency in ms"
+    )
+    print(f"{'':>10} {'p50':>8} {'p90':>8} {'p99':>8}")
+    rows = {name: [percentile(v, q) for q in (50, 90, 99)] for name, v in lat.items()}
+    for name, row in rows.items():
+        print(f"{name:>10} " + " ".join(f"{x:8.3f}" for x in row))
+    overhead = [g - d for g, d in zip(rows["gateway"], rows["direct"], strict=True)]
+    print(f"{'overhead':>10} " + " ".join(f"{x:8.3f}" for x in overhead))
+    core = f"CPU {sorted(pinned)[0]}" if pinned else "unpinned"
+    print(
+        f"\nmax passthrough throughput ({core}, {args.connections} connections, "
+        f"{args.seconds:g} s): {rps:,.0f} req/s"
+    )
+
+
+def _use_uvloop() -> None:
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+if __name__ == "__main__":
+    main()
