@@ -382,6 +382,14 @@ async def serve(config: GatewayConfig, on_ready: Callable[[Gateway], None]) -> N
         await gateway.stop()
 
 
+async def _cancel_other_tasks() -> None:
+    # connections the server gave up on (e.g. after a 413) still have handler tasks
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class GatewayThread:
     """A gateway on its own event loop in a background thread (tests, benchmarks, embedding).
 
@@ -417,6 +425,7 @@ class GatewayThread:
 
     def _shutdown_loop(self) -> None:
         if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(_cancel_other_tasks(), self._loop).result(timeout=30)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
         self._loop.close()

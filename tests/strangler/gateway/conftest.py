@@ -150,9 +150,11 @@ def _lambda_handler(fake: FakeLambda) -> type[BaseHTTPRequestHandler]:
                 return 200, [("X-Amz-Function-Error", "Unhandled")], json.dumps(error).encode()
             if function == "throttled":
                 error = {"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}
-                return 429, [("x-amzn-ErrorType", "TooManyRequestsException")], json.dumps(
-                    error
-                ).encode()
+                return (
+                    429,
+                    [("x-amzn-ErrorType", "TooManyRequestsException")],
+                    json.dumps(error).encode(),
+                )
             if function == "slow":
                 time.sleep(1.0)
                 return 200, [], b'{"late": true}'
@@ -208,7 +210,16 @@ ROUTES: dict[str, Any] = {
                     "timeout_ms": 300 if name == "slow" else 5000,
                 },
             }
-            for name in ("echo", "binary", "infer", "malformed", "boom", "throttled", "slow")
+            for name in (
+                "echo",
+                "binary",
+                "infer",
+                "malformed",
+                "boom",
+                "throttled",
+                "slow",
+                "missing",
+            )
         ),
         {
             "route_key": "GET /items/{id}",

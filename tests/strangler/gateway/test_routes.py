@@ -56,9 +56,11 @@ def test_round_trip_increments_version(tmp_path: Path) -> None:
 
 
 def test_formatting_is_stable_and_sorted(tmp_path: Path) -> None:
-    table = default_route_table().with_route(
-        Route("GET /b", Integration.aws_proxy("f"))
-    ).with_route(Route("GET /a", Integration.aws_proxy("f")))
+    table = (
+        default_route_table()
+        .with_route(Route("GET /b", Integration.aws_proxy("f")))
+        .with_route(Route("GET /a", Integration.aws_proxy("f")))
+    )
     text = dump_route_table(table)
     keys = [r["route_key"] for r in json.loads(text)["routes"]]
     assert keys == ["$default", "GET /a", "GET /b"]

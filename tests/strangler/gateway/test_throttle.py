@@ -54,7 +54,9 @@ def test_reconfigure_keeps_unchanged_buckets() -> None:
     settings = Throttling(stage=Throttle(1, 1), routes={"GET /a": Throttle(1, 1)})
     throttler = Throttler(settings, clock)
     assert throttler.allow("GET /a")
-    same = throttler.reconfigured(Throttling(stage=Throttle(1, 1), routes={"GET /a": Throttle(1, 1)}))
+    same = throttler.reconfigured(
+        Throttling(stage=Throttle(1, 1), routes={"GET /a": Throttle(1, 1)})
+    )
     assert not same.allow("GET /a")  # no free burst from a reload
     changed = throttler.reconfigured(Throttling(stage=Throttle(1, 5), routes={}))
     assert changed.allow("GET /a")
