@@ -12,6 +12,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 
 MAX_BODY_BYTES = 64 * 1024 * 1024  # beyond this a request is refused without reading it
+MAX_HEADER_LINE = 65536
+MAX_HEADERS = 100
 
 
 def build_response(status: int, headers: Mapping[str, str], body: bytes) -> bytes:
@@ -26,14 +28,53 @@ def build_response(status: int, headers: Mapping[str, str], body: bytes) -> byte
     return head + body
 
 
+class Headers(dict[str, str]):
+    """Request headers by lower-cased name."""
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+
 class FastHandler(BaseHTTPRequestHandler):
-    """Keep-alive handler with TCP_NODELAY, single-send replies and quiet logging."""
+    """Keep-alive handler with TCP_NODELAY, single-send replies and quiet logging.
+
+    It parses headers itself: the stdlib's email-based parser costs ~55 us per request, a
+    tenth of the whole warm-invoke budget, twice per invoke (Invoke API and Runtime API).
+    """
 
     protocol_version = "HTTP/1.1"
+    request_headers: Headers
 
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def parse_request(self) -> bool:
+        parts = self.raw_requestline.decode("latin-1").split()  # type: ignore[attr-defined]
+        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+            self.close_connection = True
+            self.reply(400, b"bad request line")
+            return False
+        self.command, self.path, self.request_version = parts
+        headers = Headers()
+        while True:
+            line = self.rfile.readline(MAX_HEADER_LINE + 1)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, colon, value = line.decode("latin-1").partition(":")
+            if not colon or len(line) > MAX_HEADER_LINE or len(headers) >= MAX_HEADERS:
+                self.close_connection = True
+                self.reply(400, b"bad header")
+                return False
+            headers[name.strip().lower()] = value.strip()
+        self.request_headers = headers
+        connection = (headers.get("connection") or "").lower()
+        self.close_connection = connection == "close" or (
+            self.request_version == "HTTP/1.0" and connection != "keep-alive"
+        )
+        if (headers.get("expect") or "").lower() == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return True
 
     def reply(
         self, status: int, body: bytes = b"", headers: Mapping[str, str] | None = None
@@ -45,9 +86,9 @@ class FastHandler(BaseHTTPRequestHandler):
 
     def read_body(self) -> bytes | None:
         """The request body, or None (and the connection marked for closing) when unreadable."""
-        length_header = self.headers.get("Content-Length")
+        length_header = self.request_headers.get("Content-Length")
         if length_header is None:
-            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            if (self.request_headers.get("Transfer-Encoding") or "").lower() == "chunked":
                 return self._read_chunked()
             return b""
         try:

@@ -103,7 +103,7 @@ class _InvokeHandler(FastHandler):
 
     def _invoke(self, name: str, body: bytes, request_id: str) -> None:
         service = self.service
-        invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        invocation_type = self.request_headers.get("X-Amz-Invocation-Type", "RequestResponse")
         base = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": VERSION}
         if invocation_type == "DryRun":
             service.resolve(name)
@@ -119,9 +119,9 @@ class _InvokeHandler(FastHandler):
         result = service.invoke(
             name,
             body,
-            log_tail=self.headers.get("X-Amz-Log-Type") == "Tail",
-            trace_id=self.headers.get("X-Amzn-Trace-Id"),
-            client_context=_client_context(self.headers.get("X-Amz-Client-Context")),
+            log_tail=self.request_headers.get("X-Amz-Log-Type") == "Tail",
+            trace_id=self.request_headers.get("X-Amzn-Trace-Id"),
+            client_context=_client_context(self.request_headers.get("X-Amz-Client-Context")),
             request_id=request_id,
         )
         headers = {

@@ -12,6 +12,7 @@ import re
 import selectors
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,8 +55,12 @@ class Invocation:
 class RuntimeBackend(Protocol):
     """The sandbox side of the Runtime API; the server only translates HTTP to these calls."""
 
-    def next_invocation(self) -> Invocation | None:
-        """Block until an event is assigned; None when the sandbox is shutting down."""
+    def next_invocation(self, deliver: Callable[[Invocation], None]) -> bool:
+        """Block until ``deliver`` has sent one event; False when the sandbox is stopping.
+
+        The invoking thread calls ``deliver`` itself: writing the event straight to the
+        runtime's socket saves a thread hand-off (~70 us) on every warm invoke.
+        """
         ...
 
     def post_response(self, request_id: str, body: bytes) -> bool:
@@ -80,11 +85,11 @@ class _RuntimeHandler(FastHandler):
         if self.path != NEXT_PATH:
             self.reply(404, _error_body("NotFound", self.path), _JSON)
             return
-        invocation = self.backend.next_invocation()
-        if invocation is None:
+        if not self.backend.next_invocation(self._deliver):
             self.close_connection = True
             self.reply(410, _error_body("SandboxShutdown", "sandbox is stopping"), _JSON)
-            return
+
+    def _deliver(self, invocation: Invocation) -> None:
         self.reply(200, invocation.payload, invocation.next_headers())
 
     def do_POST(self) -> None:
@@ -92,7 +97,7 @@ class _RuntimeHandler(FastHandler):
         if body is None:
             self.reply(413, _error_body("RequestEntityTooLarge", "bad body"), _JSON)
             return
-        error_type = self.headers.get(ERROR_TYPE_HEADER)
+        error_type = self.request_headers.get(ERROR_TYPE_HEADER)
         if self.path == INIT_ERROR_PATH:
             self.backend.post_init_error(body, error_type)
             self.reply(202, _ACCEPTED, _JSON)

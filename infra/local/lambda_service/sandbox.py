@@ -149,6 +149,7 @@ class Sandbox:
         self._init_ms: float | None = None
         self._init_error: tuple[bytes, str] | None = None
         self._pending: Invocation | None = None
+        self._deliver: Callable[[Invocation], None] | None = None
         self._current_id: str | None = None
         self._result: tuple[InvokeStatus, bytes, str | None] | None = None
         self._returncode: int | None = None
@@ -156,6 +157,7 @@ class Sandbox:
         self._peak_mb = 0
         self._cleaned = False
         self._oom_killed = False
+        self._status_fd: int | None = None
 
     @property
     def pid(self) -> int | None:
@@ -194,6 +196,8 @@ class Sandbox:
             raise ProcessError(
                 f"cannot start a sandbox for {self.spec.name!r} in {self.spec.code_paths[0]}: {exc}"
             ) from exc
+        with contextlib.suppress(OSError):
+            self._status_fd = os.open(f"/proc/{self._process.pid}/status", os.O_RDONLY)
         if self._cgroup is not None:
             # The runtime imports for ~40 ms before it allocates much; moving it now is enough.
             with contextlib.suppress(ProcessLookupError, OSError):
@@ -227,7 +231,8 @@ class Sandbox:
                 self._result = None
                 self._current_id = invocation.request_id
                 self._pending = invocation
-                self._cond.notify_all()
+                if self._deliver is not None:
+                    self._send_pending()
                 self._cond.wait_for(
                     lambda: self._result is not None or self._returncode is not None, timeout_s
                 )
@@ -244,15 +249,19 @@ class Sandbox:
 
     def max_memory_mb(self) -> int:
         """Peak RSS (VmHWM) in MB; the last value read once the process is gone."""
-        if self._process is not None:
-            try:
-                status = Path(f"/proc/{self._process.pid}/status").read_text()
-            except OSError:
-                return self._peak_mb
-            for line in status.splitlines():
-                if line.startswith("VmHWM:"):
-                    self._peak_mb = max(self._peak_mb, round(int(line.split()[1]) / 1024))
-                    break
+        with self._cond:
+            fd = self._status_fd
+        if fd is None:
+            return self._peak_mb
+        try:
+            # pread on a descriptor kept open: ~12 us, against ~40 us to open and read it.
+            status = os.pread(fd, 4096, 0)
+        except OSError:
+            return self._peak_mb
+        start = status.find(b"VmHWM:")
+        if start >= 0:
+            kilobytes = int(status[start + 6 : status.index(b"kB", start)])
+            self._peak_mb = max(self._peak_mb, round(kilobytes / 1024))
         return self._peak_mb
 
     def oom_killed(self) -> bool:
@@ -281,14 +290,29 @@ class Sandbox:
 
     # -- RuntimeBackend, called from the Runtime API's connection threads --
 
-    def next_invocation(self) -> Invocation | None:
+    def next_invocation(self, deliver: Callable[[Invocation], None]) -> bool:
         with self._cond:
             if self._init_ms is None:
                 self._init_ms = (time.monotonic() - self._started_at) * 1000
-                self._cond.notify_all()
-            self._cond.wait_for(lambda: self._pending is not None or self._closed)
-            invocation, self._pending = self._pending, None
-            return None if self._closed else invocation
+            self._deliver = deliver
+            if self._pending is not None:
+                self._send_pending()
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self._deliver is None or self._closed)
+            delivered = self._deliver is None
+            self._deliver = None
+            return delivered
+
+    def _send_pending(self) -> None:
+        """Write the pending event to the runtime's parked ``/next``; caller holds the lock."""
+        assert self._deliver is not None and self._pending is not None
+        deliver, self._deliver = self._deliver, None
+        invocation, self._pending = self._pending, None
+        # A failed write means the runtime's connection is gone and its process is exiting:
+        # the waiter thread reports the exit and the invocation fails with Runtime.ExitError.
+        with contextlib.suppress(OSError):
+            deliver(invocation)
+        self._cond.notify_all()
 
     def post_response(self, request_id: str, body: bytes) -> bool:
         return self._post(request_id, (InvokeStatus.OK, body, None))
@@ -335,6 +359,9 @@ class Sandbox:
             if self._cleaned:
                 return
             self._cleaned = True
+            status_fd, self._status_fd = self._status_fd, None
+        if status_fd is not None:
+            os.close(status_fd)
         if self._port is not None:
             self._runtime.unlisten(self._port)
         if self._cgroup is not None and self._process is not None:
