@@ -54,6 +54,19 @@ class InvokeOutcome:
         return [(name, value) for name, value in pairs if value is not None]
 
 
+def new_session(pool_size: int = 512) -> aiohttp.ClientSession:
+    """The Invoke API client: keep-alive pool, no cookie jar, no env proxies."""
+    connector = aiohttp.TCPConnector(
+        limit=pool_size, limit_per_host=pool_size, keepalive_timeout=30
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+        timeout=aiohttp.ClientTimeout(total=None),
+    )
+
+
 def invoke_url(lambda_url: str, function: str) -> str:
     return f"{lambda_url.rstrip('/')}/2015-03-31/functions/{quote(function, safe='')}/invocations"
 

@@ -1,4 +1,4 @@
-"""HTTP_PROXY integration: forward a request to the monolith over a pooled keep-alive client.
+"""HTTP_PROXY integration: forward a request to the monolith over pooled keep-alive connections.
 
 Method, path, raw query, end-to-end headers, body and status pass through byte for byte;
 hop-by-hop headers are dropped and ``X-Forwarded-For/Proto/Port`` added, as a proxy must.
@@ -12,13 +12,13 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-import aiohttp
-from aiohttp import web
+from aiohttp import StreamReader, web
 from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
 
 from strangler.gateway.errors import IntegrationTimeout, UpstreamUnavailable
+from strangler.gateway.upstream import UpstreamPool, UpstreamResponse
 
 STREAM_THRESHOLD = 256 * 1024
 CHUNK_SIZE = 64 * 1024
@@ -38,7 +38,6 @@ HOP_BY_HOP = frozenset(
 )
 # the client sets these itself for the upstream connection
 _REQUEST_SKIP = HOP_BY_HOP | {"host"}
-_SKIP_AUTO_HEADERS = frozenset({"User-Agent", "Accept", "Accept-Encoding", "Content-Type"})
 
 
 def _connection_tokens(headers: Mapping[str, str]) -> set[str]:
@@ -67,14 +66,22 @@ def upstream_request_headers(
     return out
 
 
-def downstream_response_headers(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
+def downstream_response_headers(headers: list[tuple[str, str]]) -> CIMultiDict[str]:
     """The upstream's response headers without hop-by-hop ones (pure)."""
-    drop = HOP_BY_HOP | _connection_tokens(headers)
+    drop = HOP_BY_HOP | _connection_tokens(CIMultiDict(headers))
     return CIMultiDict(
         (name, value)
-        for name, value in headers.items()
+        for name, value in headers
         if name.lower() not in drop and not name.lower().startswith("proxy-")
     )
+
+
+def request_head(
+    method: str, target: str, host: str, port: int, headers: CIMultiDict[str]
+) -> bytes:
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}"]
+    lines.extend(f"{name}: {value}" for name, value in headers.items())
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 @dataclass
@@ -85,23 +92,9 @@ class ForwardResult:
     response_length: int
 
 
-def new_session(pool_size: int = 512) -> aiohttp.ClientSession:
-    """The upstream client: keep-alive pool, no cookie jar, no decompression, no env proxies."""
-    connector = aiohttp.TCPConnector(
-        limit=pool_size, limit_per_host=pool_size, keepalive_timeout=30, ttl_dns_cache=300
-    )
-    return aiohttp.ClientSession(
-        connector=connector,
-        cookie_jar=aiohttp.DummyCookieJar(),
-        auto_decompress=False,
-        trust_env=False,
-        timeout=aiohttp.ClientTimeout(total=None),
-    )
-
-
 class Passthrough:
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self._session = session
+    def __init__(self, pool: UpstreamPool) -> None:
+        self._pool = pool
 
     async def forward(
         self,
@@ -119,26 +112,28 @@ class Passthrough:
         ``body`` is the already-read body, or None to stream it from the client. Raises
         IntegrationTimeout / UpstreamUnavailable before anything is written to the client.
         """
-        url = URL(base_url.rstrip("/") + request.raw_path, encoded=True)
+        base = urlsplit(base_url)
+        host, port = base.hostname or "127.0.0.1", base.port or 80
         headers = upstream_request_headers(request.headers, client_ip, server_port)
-        data: bytes | AsyncIterator[bytes] | None = body or None
+        data: bytes | AsyncIterator[bytes] | None = body
         if body is None:
             data = _iter_body(request.content)
+        elif body or "Content-Length" in headers:
+            # a chunked upload was read whole: it goes on with a length
+            headers["Content-Length"] = str(len(body))
+        head = request_head(
+            request.method, base.path.rstrip("/") + request.raw_path, host, port, headers
+        )
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
-                upstream = await self._session.request(
-                    request.method,
-                    url,
-                    headers=headers,
-                    data=data,
-                    skip_auto_headers=_SKIP_AUTO_HEADERS,
-                    allow_redirects=False,
+                upstream = await self._pool.request(
+                    host, port, head, data, head_only=request.method == "HEAD"
                 )
         except TimeoutError as exc:
             raise IntegrationTimeout(f"no response from {base_url} in {timeout_s:g} s") from exc
-        except aiohttp.ClientError as exc:
-            raise UpstreamUnavailable(f"{base_url}: {exc}") from exc
+        except OSError as exc:
+            raise UpstreamUnavailable(f"{base_url}: {exc!r}") from exc
         try:
             return await self._relay(request, upstream, started, extra_headers)
         finally:
@@ -147,31 +142,32 @@ class Passthrough:
     async def _relay(
         self,
         request: web.BaseRequest,
-        upstream: aiohttp.ClientResponse,
+        upstream: UpstreamResponse,
         started: float,
         extra_headers: Mapping[str, str],
     ) -> ForwardResult:
         headers = downstream_response_headers(upstream.headers)
         headers.update(extra_headers)
         length = upstream.content_length
+        reason = upstream.reason or None
         if request.method == "HEAD" or (length is not None and length <= STREAM_THRESHOLD):
             payload = await upstream.read()
             latency = (time.perf_counter() - started) * 1000
-            response = web.Response(status=upstream.status, reason=upstream.reason, headers=headers)
+            response = web.Response(status=upstream.status, reason=reason, headers=headers)
             if payload:
                 response.body = payload
             return ForwardResult(response, upstream.status, latency, len(payload))
         latency = (time.perf_counter() - started) * 1000
-        stream = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=headers)
+        stream = web.StreamResponse(status=upstream.status, reason=reason, headers=headers)
         await stream.prepare(request)
         sent = 0
-        async for chunk in upstream.content.iter_chunked(CHUNK_SIZE):
+        async for chunk in upstream.iter_body():
             await stream.write(chunk)
             sent += len(chunk)
         await stream.write_eof()
         return ForwardResult(stream, upstream.status, latency, sent)
 
 
-async def _iter_body(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+async def _iter_body(content: StreamReader) -> AsyncIterator[bytes]:
     while chunk := await content.read(CHUNK_SIZE):
         yield chunk

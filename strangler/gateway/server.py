@@ -1,8 +1,9 @@
 """The gateway server: the one place that does socket I/O.
 
 aiohttp's low-level server (no router, no middlewares) on the asyncio loop, uvloop when
-installed, and one pooled aiohttp client for both integrations. Routing, events, throttling and
-error bodies come from the pure modules; this file only wires them to sockets.
+installed; a lean keep-alive pool to the monolith and aiohttp's client for the Invoke API.
+Routing, events, throttling and error bodies come from the pure modules; this file only wires
+them to sockets.
 
 The compiled route table lives in one attribute, ``_state``. A reload builds a new state and
 assigns it; each request reads the attribute once at its start, so in-flight requests finish
@@ -33,11 +34,16 @@ from strangler.errors import ConfigError, PortInUseError
 from strangler.gateway.access_log import AccessLog, AccessRecord
 from strangler.gateway.errors import IntegrationError, error_body
 from strangler.gateway.events import ApiContext, GatewayRequest, build_event, format_request_time
-from strangler.gateway.lambda_integration import COLD_START_HEADER, LambdaIntegration
+from strangler.gateway.lambda_integration import (
+    COLD_START_HEADER,
+    LambdaIntegration,
+    new_session,
+)
 from strangler.gateway.matching import Match, RouteMatcher
-from strangler.gateway.passthrough import STREAM_THRESHOLD, Passthrough, new_session
+from strangler.gateway.passthrough import STREAM_THRESHOLD, Passthrough
 from strangler.gateway.routes import MONOLITH_TARGET, RouteTableError, load_route_table
 from strangler.gateway.throttle import Clock, Throttler
+from strangler.gateway.upstream import UpstreamPool
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +131,8 @@ class Gateway:
             raise PortInUseError(f"gateway port {cfg.host}:{cfg.port} is already in use")
         self._file = _file_id(cfg.routes_path)
         self._session = new_session()
-        self._passthrough = Passthrough(self._session)
+        self._pool = UpstreamPool()
+        self._passthrough = Passthrough(self._pool)
         self._lambda = LambdaIntegration(self._session, cfg.lambda_url)
         if cfg.access_log is not None:
             self._access_log = AccessLog(cfg.access_log)
@@ -149,6 +156,7 @@ class Gateway:
         if self._runner is not None:
             await self._runner.cleanup()  # lets in-flight requests finish
         await self._session.close()
+        self._pool.close()
         if self._access_log is not None:
             self._access_log.close()
 
