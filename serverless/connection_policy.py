@@ -14,15 +14,14 @@ from typing import Any
 
 def one_connection_per_container(database: dict[str, Any]) -> dict[str, Any]:
     """Settings for one ``DATABASES`` entry that hold one pooled connection per process."""
-    from psycopg_pool import ConnectionPool
-
     options = dict(database.get("OPTIONS") or {})
-    options["pool"] = {
-        "min_size": 1,
-        "max_size": 1,
-        "timeout": 10,
-        # validated on checkout: a connection broken by a database restart is replaced
-        "check": ConnectionPool.check_connection,
+    options["pool"] = {"min_size": 1, "max_size": 1, "timeout": 10}
+    return {
+        **database,
+        "OPTIONS": options,
+        # Django refuses pooling together with persistent (thread-local) connections
+        "CONN_MAX_AGE": 0,
+        # with a pool, Django turns this into psycopg_pool's check on checkout: a connection
+        # broken by a database restart is replaced instead of failing the request
+        "CONN_HEALTH_CHECKS": True,
     }
-    # Django refuses pooling together with persistent connections or health checks
-    return {**database, "OPTIONS": options, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False}

@@ -57,6 +57,35 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     return run_demo(config, console=console, progress=_progress)
 
 
+def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
+    from strangler.errors import ConfigError
+    from strangler.invoke import http_event, invoke
+    from strangler.stack import require_running
+
+    if config.function(args.function) is None:
+        declared = ", ".join(f.name for f in config.functions) or "none"
+        raise ConfigError(f"no function {args.function!r} in [[functions]] (declared: {declared})")
+    status = require_running(config)
+    if args.event is not None:
+        text = sys.stdin.read() if str(args.event) == "-" else args.event.read_text()
+        try:
+            event = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"--event {args.event}: not JSON: {exc}") from None
+    elif args.path:
+        token = status["demo_token"] if args.as_demo else None
+        event = http_event(args.method, args.path, token, args.body)
+    else:
+        event = {"isPrewarm": True}
+    result = invoke(status["lambda"], args.function, event, config.lambda_service.region)
+    error = f", FunctionError: {result.function_error}" if result.function_error else ""
+    console.print(f"StatusCode: {result.status_code}{error}")
+    print(json.dumps(result.payload, indent=2))
+    if result.report_line:
+        console.print(result.report_line.replace("\t", "  "), soft_wrap=True, markup=False)
+    return 1 if result.function_error else 0
+
+
 def _print_status(status: dict[str, object]) -> None:
     from rich.table import Table
 
@@ -65,13 +94,15 @@ def _print_status(status: dict[str, object]) -> None:
         table.add_column(column)
     components = status["components"]
     assert isinstance(components, dict)
-    urls = {"monolith": status.get("monolith"), "database": status.get("database")}
+    urls = {name: status.get(name) for name in ("monolith", "database", "lambda")}
     for name, info in components.items():
         state = info["state"]
         colour = "green" if state == "running" else "red"
         where = escape(str(urls.get(name) or info.get("log") or ""))
         table.add_row(name, f"[{colour}]{state}[/{colour}]", str(info.get("pid") or ""), where)
     console.print(table)
+    if status.get("lambda_limits"):
+        console.print(f"lambda sandboxes: memory/CPU limits {status['lambda_limits']}")
     if status.get("demo_token") and status["running"]:
         # soft_wrap: a token broken across lines cannot be copied
         console.print(f"demo rider token: {status['demo_token']}", soft_wrap=True)
@@ -116,6 +147,21 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         cmd_demo,
         "Start the stack if needed and send a few real requests through it, printed as a table.",
+    )
+    invoke = add(
+        "invoke",
+        cmd_invoke,
+        "Invoke a function of the local Lambda service (boto3, LogType=Tail) and print the "
+        "result and the REPORT line. Without --event or --path it sends a pre-warm event.",
+    )
+    invoke.add_argument("function", help="function name from [[functions]]")
+    source = invoke.add_mutually_exclusive_group()
+    source.add_argument("--event", type=Path, metavar="FILE", help="event JSON file, - for stdin")
+    source.add_argument("--path", help="build an API Gateway payload 2.0 event for this path")
+    invoke.add_argument("--method", default="GET", help="HTTP method with --path (default GET)")
+    invoke.add_argument("--body", help="JSON request body with --path")
+    invoke.add_argument(
+        "--as-demo", action="store_true", help="with --path: authenticate as the demo rider"
     )
     return parser
 

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +32,7 @@ from strangler.progress import Progress
 from strangler.seeding import load_or_create_token_secret, rider_token
 
 MONOLITH = "monolith"
+LAMBDA = "lambda"
 
 
 def database_provider(config: Config) -> DatabaseProvider:
@@ -93,8 +95,10 @@ class LocalStack:
                 self._django_command(list(self.config.django.seed), env, "seed")
 
             monolith_url = self._start_monolith(env, started)
+            lambda_url = self._start_lambda_service(database.url, started)
             state = {
                 "monolith": monolith_url,
+                "lambda": lambda_url,
                 "database": database.url,
                 "demo_token": (
                     rider_token(secret, self.config.django.demo_user)
@@ -104,6 +108,7 @@ class LocalStack:
                 "ports": {
                     "database": getattr(provider, "port", None),
                     "monolith": int(monolith_url.rsplit(":", 1)[1]),
+                    "lambda": int(lambda_url.rsplit(":", 1)[1]) if lambda_url else None,
                 },
             }
             _write_state(self.config, state)
@@ -182,6 +187,45 @@ class LocalStack:
         self.progress(f"monolith: healthy (pid {record.pid})")
         return url
 
+    def _start_lambda_service(
+        self, database_url: str, started: list[Callable[[], object]]
+    ) -> str | None:
+        if not self.config.functions:
+            return None
+        from infra.local.lambda_service.spec import service_config_to_json
+        from strangler.functions import function_spec, service_settings
+
+        cfg = self.config.lambda_service
+        record = self.processes.get(LAMBDA)
+        if record is not None and record.is_alive():
+            url = read_state(self.config).get(LAMBDA)
+            if url:
+                self.progress(f"lambda service: already running at {url} (pid {record.pid})")
+                return str(url)
+            self.processes.stop(LAMBDA)
+        port = cfg.port or free_port(cfg.host)
+        if not port_is_free(cfg.host, port):
+            raise PortInUseError(
+                f"Lambda service port {cfg.host}:{port} is already in use. Stop whatever holds "
+                "it, or set [lambda] port in strangler.toml."
+            )
+        functions = tuple(
+            function_spec(self.config, f, database_url) for f in self.config.functions
+        )
+        service_file = self.config.run_dir / "lambda-service.json"
+        service_file.write_text(
+            service_config_to_json(service_settings(self.config, port), functions)
+        )
+        url = f"http://{cfg.host}:{port}"
+        names = ", ".join(f.name for f in functions)
+        self.progress(f"lambda service: starting on {url} (functions: {names})")
+        argv = [sys.executable, "-m", "infra.local.lambda_service", "--config", str(service_file)]
+        record = self.processes.spawn(LAMBDA, argv, env=dict(os.environ), cwd=self.config.root)
+        started.append(lambda: self.processes.stop(LAMBDA))
+        wait_http_ok(f"{url}/strangler/health", record, cfg.start_timeout_s)
+        self.progress(f"lambda service: ready (pid {record.pid})")
+        return url
+
     @contextmanager
     def _undo_on_failure(self) -> Iterator[list[Callable[[], object]]]:
         started: list[Callable[[], object]] = []
@@ -227,11 +271,19 @@ class LocalStack:
                 "log": record.log,
             }
         components.setdefault(MONOLITH, {"state": "stopped", "pid": None})
+        if self.config.functions:
+            components.setdefault(LAMBDA, {"state": "stopped", "pid": None})
         running = all(c["state"] == "running" for c in components.values())
-        monolith_up = components[MONOLITH]["state"] == "running"
+
+        def url_of(name: str) -> str | None:
+            up = components.get(name, {}).get("state") == "running"
+            return str(state[name]) if up and state.get(name) else None
+
         return {
             "running": running,
-            "monolith": state.get("monolith") if monolith_up else None,
+            "monolith": url_of(MONOLITH),
+            "lambda": url_of(LAMBDA),
+            "lambda_limits": _lambda_limits(url_of(LAMBDA)),
             "database": redact(state["database"]) if state.get("database") and db_running else None,
             "demo_token": state.get("demo_token"),
             "run_dir": str(self.config.run_dir),
@@ -244,6 +296,17 @@ class LocalStack:
         if isinstance(provider, ContainerPostgres):
             return provider.is_running()
         return True  # a URL database is someone else's to run
+
+
+def _lambda_limits(url: str | None) -> str | None:
+    """How the running Lambda service enforces memory and CPU ("cgroup-v1" or "unconstrained")."""
+    if url is None:
+        return None
+    try:
+        with urllib.request.urlopen(f"{url}/strangler/metrics", timeout=2) as response:
+            return str(json.loads(response.read()).get("limits"))
+    except (OSError, ValueError):
+        return None
 
 
 def require_running(config: Config) -> dict[str, Any]:

@@ -1,0 +1,83 @@
+"""``strangler invoke``: call a function of the local Lambda service the way boto3 users do."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from strangler.errors import StranglerError
+
+
+@dataclass(frozen=True)
+class Invocation:
+    status_code: int
+    function_error: str | None
+    payload: Any
+    log_tail: str
+
+    @property
+    def report_line(self) -> str | None:
+        lines = [line for line in self.log_tail.splitlines() if line.startswith("REPORT ")]
+        return lines[-1] if lines else None
+
+
+def http_event(method: str, path: str, token: str | None, body: str | None) -> dict[str, Any]:
+    """A payload 2.0 event as the gateway would build it for ``method path``."""
+    from strangler.gateway.events import ApiContext, GatewayRequest, build_event
+
+    raw_path, _, raw_query = path.partition("?")
+    headers = [("host", "127.0.0.1"), ("user-agent", "strangler-invoke")]
+    if token:
+        headers.append(("authorization", f"Bearer {token}"))
+    if body is not None:
+        headers.append(("content-type", "application/json"))
+    request = GatewayRequest(
+        method=method.upper(),
+        raw_path=raw_path,
+        raw_query=raw_query,
+        headers=headers,
+        body=(body or "").encode(),
+        source_ip="127.0.0.1",
+        request_id=str(uuid.uuid4()),
+        time_epoch_ms=int(time.time() * 1000),
+        route_key="$default",
+    )
+    return build_event(request, ApiContext())
+
+
+def invoke(lambda_url: str, function: str, event: Any, region: str) -> Invocation:
+    import boto3
+    import botocore.exceptions
+
+    client = boto3.client(
+        "lambda",
+        endpoint_url=lambda_url,
+        region_name=region,
+        # the local service ignores credentials; never read (or print) the user's real ones
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    try:
+        response = client.invoke(
+            FunctionName=function, Payload=json.dumps(event).encode(), LogType="Tail"
+        )
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise StranglerError(
+            f"invoke {function}: {error.get('Code', 'error')}: {error.get('Message', exc)}"
+        ) from None
+    raw = response["Payload"].read()
+    try:
+        payload: Any = json.loads(raw) if raw else None
+    except json.JSONDecodeError:
+        payload = raw.decode(errors="replace")
+    return Invocation(
+        status_code=response["StatusCode"],
+        function_error=response.get("FunctionError"),
+        payload=payload,
+        log_tail=base64.b64decode(response.get("LogResult", "")).decode(errors="replace"),
+    )
