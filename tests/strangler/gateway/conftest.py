@@ -52,6 +52,13 @@ class UpstreamHandler(BaseHTTPRequestHandler):
         if path.startswith("/status/"):
             status = int(path.rsplit("/", 1)[1])
             self._answer(status, b"" if status == 204 else f"status {status}".encode(), [])
+        elif path == "/chunked":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"hello ", b"chunked" * 5000, b" world"):
+                self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
         elif path == "/big":
             self._answer(200, BIG_BODY, [("Content-Type", "application/octet-stream")])
         elif path == "/upload":

@@ -109,3 +109,10 @@ def test_keep_alive_connection_serves_many_requests(gateway: RunningGateway) -> 
         response.read()
         assert response.status in (201, 404)
     conn.close()
+
+
+def test_chunked_upstream_response_is_relayed(gateway: RunningGateway) -> None:
+    for _ in range(2):  # and the connection is reused after the last chunk
+        status, _, body = gateway.request("GET", "/chunked")
+        assert status == 200
+        assert body == b"hello " + b"chunked" * 5000 + b" world"
