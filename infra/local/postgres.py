@@ -113,6 +113,9 @@ class EmbeddedPostgres:
 
     # -- internals ------------------------------------------------------------------------
     def _run(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
+        if self._run_as is not None and self.data_dir.parent.exists():
+            # again on every call: tools such as pytest re-tighten their temp dirs' modes
+            _allow_traversal(self.data_dir.parent)
         return subprocess.run(
             argv,
             user=self._run_as,

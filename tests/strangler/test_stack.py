@@ -25,10 +25,11 @@ pytestmark = pytest.mark.stack
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def make_config(tmp_path: Path, monolith_port: int = 0) -> Config:
+def make_config(tmp_path: Path, monolith_port: int = 0, extra: str = "") -> Config:
     path = tmp_path / "strangler.toml"
     path.write_text(
-        f"""
+        extra
+        + f"""
 [project]
 run_dir = "{tmp_path / "run"}"
 [django]
@@ -135,8 +136,17 @@ def test_port_in_use_is_a_clear_error_and_leaves_nothing_running(tmp_path: Path)
     assert status["components"]["monolith"]["state"] == "stopped"
 
 
-def test_cli_status_json_and_down(tmp_path: Path) -> None:
-    config = make_config(tmp_path)
+WITH_FUNCTION = """
+[[functions]]
+name = "wildrydes"
+memory_mb = 1769
+"""
+
+
+def test_cli_status_json_invoke_and_down(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path, extra=WITH_FUNCTION.replace("[[functions]]", "[lambda]\nport = 0\n[[functions]]")
+    )
     cli = [sys.executable, "-m", "strangler", "--config", str(config.source)]
     try:
         up = subprocess.run([*cli, "up"], capture_output=True, text=True, timeout=180)
@@ -147,6 +157,20 @@ def test_cli_status_json_and_down(tmp_path: Path) -> None:
         status = json.loads(shown.stdout)
         assert {"monolith", "database", "demo_token"} <= set(status)
         assert get(f"{status['monolith']}/health")["status"] == "ok"
+        assert status["lambda"].startswith("http://127.0.0.1:")
+        invoked = subprocess.run(
+            [*cli, "invoke", "wildrydes", "--path", "/unicorns", "--as-demo"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert invoked.returncode == 0, invoked.stderr
+        assert "StatusCode: 200" in invoked.stdout
+        assert '"x-strangler-cold-start": "1"' in invoked.stdout
+        assert "Init Duration:" in invoked.stdout
+        unknown = subprocess.run([*cli, "invoke", "nope"], capture_output=True, text=True)
+        assert unknown.returncode == 2
+        assert "no function 'nope'" in unknown.stderr
     finally:
         down = subprocess.run([*cli, "down"], capture_output=True, text=True, timeout=60)
     assert down.returncode == 0

@@ -1,0 +1,128 @@
+"""The Wild Rydes function in real awslambdaric sandboxes against the real PostgreSQL.
+
+Proves the container-lifetime connection policy with pg_stat_activity: the service names every
+sandbox's connections ``lambda:<function>:<sandbox id>`` (PGAPPNAME).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
+from infra.local.postgres import EmbeddedPostgres, RunningDatabase
+from strangler.invoke import http_event
+from strangler.seeding import rider_token
+
+pytestmark = pytest.mark.stack
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FUNCTION = "wildrydes"
+SECRET = "sandbox-test-secret"
+
+
+@pytest.fixture(scope="module")
+def seeded(postgres: RunningDatabase) -> RunningDatabase:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "monolith.settings",
+        "DATABASE_URL": postgres.url,
+        "WILDRYDES_TOKEN_SECRET": SECRET,
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    for command in (
+        ["migrate", "--noinput"],
+        ["seed_wildrydes", "--unicorns", "5", "--riders", "3"],
+    ):
+        subprocess.run([sys.executable, "-m", "django", *command], env=env, check=True)
+    return postgres
+
+
+@pytest.fixture
+def service(seeded: RunningDatabase, tmp_path: Path) -> Iterator[LambdaService]:
+    spec = FunctionSpec(
+        name=FUNCTION,
+        handler="serverless.handler.handler",
+        code_paths=(str(REPO_ROOT),),
+        memory_mb=1024,
+        environment={"DJANGO_SETTINGS_MODULE": "monolith.settings", "DATABASE_URL": seeded.url},
+    )
+    settings = ServiceSettings(port=0, log_dir=str(tmp_path / "logs"), enforce_limits="off")
+    with LambdaService(settings, [spec]) as running:
+        yield running
+
+
+def call(service: LambdaService, event: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    result = service.invoke(FUNCTION, json.dumps(event).encode())
+    assert result.function_error is None, result.payload
+    return json.loads(result.payload), result.sandbox_id
+
+
+def get_unicorns() -> dict[str, Any]:
+    return http_event("GET", "/unicorns", rider_token(SECRET, "demo"), None)
+
+
+def sandbox_connections(url: str) -> list[tuple[str, int]]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT application_name, pid FROM pg_stat_activity "
+            "WHERE application_name LIKE %s ORDER BY pid",
+            (f"lambda:{FUNCTION}:%",),
+        ).fetchall()
+    return [(str(name), int(pid)) for name, pid in rows]
+
+
+def test_first_invocation_is_marked_cold_and_later_ones_are_warm(service: LambdaService) -> None:
+    first, sandbox = call(service, get_unicorns())
+    second, same_sandbox = call(service, get_unicorns())
+    assert first["statusCode"] == second["statusCode"] == 200
+    assert first["headers"]["x-strangler-cold-start"] == "1"
+    assert "x-strangler-cold-start" not in second["headers"]
+    assert sandbox == same_sandbox
+    assert len(json.loads(second["body"])) == 5
+
+
+def test_prewarm_answers_without_touching_the_database(
+    service: LambdaService, seeded: RunningDatabase
+) -> None:
+    answer, _ = call(service, {"isPrewarm": True})
+    scheduled, _ = call(service, {"source": "aws.events", "detail-type": "Scheduled Event"})
+    assert answer == {"prewarmed": True, "coldStart": True}
+    assert scheduled == {"prewarmed": True, "coldStart": False}
+    assert sandbox_connections(seeded.url) == []
+    response, _ = call(service, get_unicorns())
+    assert response["statusCode"] == 200
+    assert "x-strangler-cold-start" not in response["headers"]  # the pre-warm was the cold one
+    assert len(sandbox_connections(seeded.url)) == 1
+
+
+def test_one_sandbox_holds_exactly_one_connection_across_200_invocations(
+    service: LambdaService, seeded: RunningDatabase
+) -> None:
+    _, sandbox = call(service, get_unicorns())
+    first = sandbox_connections(seeded.url)
+    for _ in range(200):
+        response, served_by = call(service, get_unicorns())
+        assert (response["statusCode"], served_by) == (200, sandbox)
+    assert sandbox_connections(seeded.url) == first
+    assert [name for name, _ in first] == [f"lambda:{FUNCTION}:{sandbox}"]
+
+
+def test_invocations_succeed_after_the_database_restarts(
+    service: LambdaService, seeded: RunningDatabase, embedded_postgres: EmbeddedPostgres
+) -> None:
+    _, sandbox = call(service, get_unicorns())
+    (before,) = sandbox_connections(seeded.url)
+    embedded_postgres.stop()
+    embedded_postgres.start()
+    response, served_by = call(service, get_unicorns())
+    assert (response["statusCode"], served_by) == (200, sandbox)
+    (after,) = sandbox_connections(seeded.url)
+    assert after[0] == before[0] and after[1] != before[1]  # same sandbox, new backend
