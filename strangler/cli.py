@@ -94,7 +94,7 @@ def _print_status(status: dict[str, object]) -> None:
         table.add_column(column)
     components = status["components"]
     assert isinstance(components, dict)
-    urls = {name: status.get(name) for name in ("monolith", "database", "lambda")}
+    urls = {name: status.get(name) for name in ("gateway", "monolith", "database", "lambda")}
     for name, info in components.items():
         state = info["state"]
         colour = "green" if state == "running" else "red"
@@ -108,7 +108,7 @@ def _print_status(status: dict[str, object]) -> None:
         console.print(f"demo rider token: {status['demo_token']}", soft_wrap=True)
         console.print(
             f"try: curl -H 'Authorization: Bearer {status['demo_token']}' "
-            f"{status['monolith']}/unicorns",
+            f"{status['gateway']}/unicorns",
             soft_wrap=True,
         )
 

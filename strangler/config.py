@@ -96,6 +96,20 @@ class LambdaServiceConfig:
 
 
 @dataclass(frozen=True)
+class GatewayConfig:
+    """The local API Gateway HTTP API in front of both paths."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    routes_file: str = "routes.json"
+    target_header: str = "x-strangler-target"
+    start_timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        _check_port("port", self.port)
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
     """A Lambda function serving (part of) the Django project through Mangum."""
 
@@ -118,6 +132,7 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     monolith: MonolithConfig = field(default_factory=MonolithConfig)
     lambda_service: LambdaServiceConfig = field(default_factory=LambdaServiceConfig)
+    gateway: GatewayConfig = field(default_factory=GatewayConfig)
     functions: tuple[FunctionConfig, ...] = ()
 
     def function(self, name: str) -> FunctionConfig | None:
@@ -126,6 +141,10 @@ class Config:
     @property
     def run_dir(self) -> Path:
         return (self.root / self.project.run_dir).resolve()
+
+    @property
+    def routes_path(self) -> Path:
+        return (self.root / self.gateway.routes_file).resolve()
 
     @property
     def django_path(self) -> Path:
@@ -138,6 +157,7 @@ _SECTIONS: dict[str, type] = {
     "database": DatabaseConfig,
     "monolith": MonolithConfig,
     "lambda": LambdaServiceConfig,
+    "gateway": GatewayConfig,
 }
 _FIELD_OF_SECTION = {"lambda": "lambda_service"}
 
@@ -201,6 +221,7 @@ def _check_cross_section(config: Config) -> None:
             "database": config.database.host,
             "monolith": config.monolith.host,
             "lambda": config.lambda_service.host,
+            "gateway": config.gateway.host,
         }
         for section, host in hosts.items():
             if host not in LOOPBACK_HOSTS:

@@ -14,6 +14,8 @@ import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from infra.local.net import free_port, port_is_free
@@ -33,6 +35,7 @@ from strangler.seeding import load_or_create_token_secret, rider_token
 
 MONOLITH = "monolith"
 LAMBDA = "lambda"
+GATEWAY = "gateway"
 
 
 def database_provider(config: Config) -> DatabaseProvider:
@@ -96,7 +99,9 @@ class LocalStack:
 
             monolith_url = self._start_monolith(env, started)
             lambda_url = self._start_lambda_service(database.url, started)
+            gateway_url = self._start_gateway(monolith_url, lambda_url, started)
             state = {
+                "gateway": gateway_url,
                 "monolith": monolith_url,
                 "lambda": lambda_url,
                 "database": database.url,
@@ -109,6 +114,7 @@ class LocalStack:
                     "database": getattr(provider, "port", None),
                     "monolith": int(monolith_url.rsplit(":", 1)[1]),
                     "lambda": int(lambda_url.rsplit(":", 1)[1]) if lambda_url else None,
+                    "gateway": int(gateway_url.rsplit(":", 1)[1]),
                 },
             }
             _write_state(self.config, state)
@@ -151,19 +157,10 @@ class LocalStack:
 
     def _start_monolith(self, env: dict[str, str], started: list[Callable[[], object]]) -> str:
         cfg = self.config.monolith
-        record = self.processes.get(MONOLITH)
-        if record is not None and record.is_alive():
-            url = read_state(self.config).get("monolith")
-            if url:
-                self.progress(f"monolith: already running at {url} (pid {record.pid})")
-                return str(url)
-            self.processes.stop(MONOLITH)
-        port = cfg.port or free_port(cfg.host)
-        if not port_is_free(cfg.host, port):
-            raise PortInUseError(
-                f"monolith port {cfg.host}:{port} is already in use. Stop whatever holds it, "
-                "or set [monolith] port in strangler.toml."
-            )
+        running = self._already_running(MONOLITH)
+        if running:
+            return running
+        port = self._free_or_fail(MONOLITH, cfg.host, cfg.port)
         url = f"http://{cfg.host}:{port}"
         self.progress(f"monolith: starting gunicorn on {url}")
         argv = [
@@ -196,19 +193,10 @@ class LocalStack:
         from strangler.functions import function_spec, service_settings
 
         cfg = self.config.lambda_service
-        record = self.processes.get(LAMBDA)
-        if record is not None and record.is_alive():
-            url = read_state(self.config).get(LAMBDA)
-            if url:
-                self.progress(f"lambda service: already running at {url} (pid {record.pid})")
-                return str(url)
-            self.processes.stop(LAMBDA)
-        port = cfg.port or free_port(cfg.host)
-        if not port_is_free(cfg.host, port):
-            raise PortInUseError(
-                f"Lambda service port {cfg.host}:{port} is already in use. Stop whatever holds "
-                "it, or set [lambda] port in strangler.toml."
-            )
+        running = self._already_running(LAMBDA)
+        if running:
+            return running
+        port = self._free_or_fail(LAMBDA, cfg.host, cfg.port)
         functions = tuple(
             function_spec(self.config, f, database_url) for f in self.config.functions
         )
@@ -225,6 +213,65 @@ class LocalStack:
         wait_http_ok(f"{url}/strangler/health", record, cfg.start_timeout_s)
         self.progress(f"lambda service: ready (pid {record.pid})")
         return url
+
+    def _start_gateway(
+        self, monolith_url: str, lambda_url: str | None, started: list[Callable[[], object]]
+    ) -> str:
+        from strangler.gateway import GatewayConfig, gateway_argv
+        from strangler.gateway.routes import default_route_table, save_route_table
+
+        cfg = self.config.gateway
+        url = self._already_running(GATEWAY)
+        if url:
+            return url
+        routes = self.config.routes_path
+        if not routes.exists():
+            self.progress(f"gateway: creating {routes} (every route to the monolith)")
+            save_route_table(default_route_table(since=utc_now()), routes)
+        port = self._free_or_fail(GATEWAY, cfg.host, cfg.port)
+        url = f"http://{cfg.host}:{port}"
+        self.progress(f"gateway: starting on {url} (route table {routes})")
+        argv = gateway_argv(
+            GatewayConfig(
+                routes_path=routes,
+                monolith_url=monolith_url,
+                # without functions no route can point at Lambda; the address is never used
+                lambda_url=lambda_url or "http://127.0.0.1:9",
+                host=cfg.host,
+                port=port,
+                access_log=self.access_log_path,
+                target_header=cfg.target_header,
+            )
+        )
+        record = self.processes.spawn(GATEWAY, argv, env=dict(os.environ), cwd=self.config.root)
+        started.append(lambda: self.processes.stop(GATEWAY))
+        wait_http_ok(f"{url}/health", record, cfg.start_timeout_s)
+        self.progress(f"gateway: ready (pid {record.pid})")
+        return url
+
+    @property
+    def access_log_path(self) -> Path:
+        return self.config.run_dir / "logs" / "gateway-access.jsonl"
+
+    def _already_running(self, name: str) -> str | None:
+        record = self.processes.get(name)
+        if record is None or not record.is_alive():
+            return None
+        url = read_state(self.config).get(name)
+        if not url:
+            self.processes.stop(name)
+            return None
+        self.progress(f"{name}: already running at {url} (pid {record.pid})")
+        return str(url)
+
+    def _free_or_fail(self, name: str, host: str, port: int) -> int:
+        port = port or free_port(host)
+        if not port_is_free(host, port):
+            raise PortInUseError(
+                f"{name} port {host}:{port} is already in use. Stop whatever holds it, or set "
+                f"[{name}] port in strangler.toml."
+            )
+        return port
 
     @contextmanager
     def _undo_on_failure(self) -> Iterator[list[Callable[[], object]]]:
@@ -271,6 +318,7 @@ class LocalStack:
                 "log": record.log,
             }
         components.setdefault(MONOLITH, {"state": "stopped", "pid": None})
+        components.setdefault(GATEWAY, {"state": "stopped", "pid": None})
         if self.config.functions:
             components.setdefault(LAMBDA, {"state": "stopped", "pid": None})
         running = all(c["state"] == "running" for c in components.values())
@@ -281,6 +329,7 @@ class LocalStack:
 
         return {
             "running": running,
+            "gateway": url_of(GATEWAY),
             "monolith": url_of(MONOLITH),
             "lambda": url_of(LAMBDA),
             "lambda_limits": _lambda_limits(url_of(LAMBDA)),
@@ -296,6 +345,10 @@ class LocalStack:
         if isinstance(provider, ContainerPostgres):
             return provider.is_running()
         return True  # a URL database is someone else's to run
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _lambda_limits(url: str | None) -> str | None:
