@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup up down status demo test lint format clean
+.PHONY: help setup up down status demo test lint format clean routes migrate-route rollback-route
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -26,6 +26,17 @@ down: ## stop everything the local stack started
 
 status: setup ## show the local stack
 	$(BIN)/strangler status
+
+routes: setup ## print the route table
+	$(BIN)/strangler routes
+
+migrate-route: setup ## move a route to Lambda: make migrate-route ROUTE=/rides [FUNCTION=name] [FORCE=1]
+	@test -n "$(ROUTE)" || { echo "usage: make migrate-route ROUTE=/rides"; exit 2; }
+	$(BIN)/strangler migrate '$(ROUTE)' $(if $(FUNCTION),--function '$(FUNCTION)') $(if $(FORCE),--force)
+
+rollback-route: setup ## send a migrated route back to the monolith: make rollback-route ROUTE=/rides
+	@test -n "$(ROUTE)" || { echo "usage: make rollback-route ROUTE=/rides"; exit 2; }
+	$(BIN)/strangler rollback '$(ROUTE)'
 
 demo: setup ## the main job on embedded defaults
 	$(BIN)/strangler demo

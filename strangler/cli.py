@@ -86,6 +86,72 @@ def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
     return 1 if result.function_error else 0
 
 
+def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
+    from strangler.migrate import migrate
+
+    outcome = migrate(
+        config, args.route, function=args.function, force=args.force, progress=_progress
+    )
+    console.print(
+        f"migrated {outcome.route} ({', '.join(outcome.route_keys)}) to Lambda; route table "
+        f"version {outcome.table_version}; smoke check HTTP {outcome.smoke_status}"
+    )
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace, config: Config) -> int:
+    from strangler.migrate import rollback
+
+    outcome = rollback(config, args.route, progress=_progress)
+    console.print(
+        f"rolled back {outcome.route} to the monolith; route table version {outcome.table_version}"
+    )
+    return 0
+
+
+def cmd_routes(args: argparse.Namespace, config: Config) -> int:
+    from rich.table import Table
+
+    from strangler.route_moves import load_table
+
+    table = load_table(config)
+    if args.openapi:
+        from strangler.openapi import export_openapi, to_json
+        from strangler.stack import read_state
+
+        monolith = read_state(config).get("monolith") or "http://127.0.0.1:8000"
+        arns = {
+            f.name: f"arn:aws:lambda:{config.lambda_service.region}:123456789012:function:{f.name}"
+            for f in config.functions
+        }
+        region = config.lambda_service.region
+        print(
+            to_json(export_openapi(table, monolith_url=monolith, function_arns=arns, region=region))
+        )
+        return 0
+    rows = [
+        {
+            "route": route.route_key,
+            "integration": route.integration.type,
+            "target": route.integration.function or route.integration.target,
+            "since": route.since,
+        }
+        for route in table.routes
+    ]
+    if args.json:
+        print(json.dumps({"version": table.version, "routes": rows}, indent=2))
+        return 0
+    view = Table(title=f"route table {config.routes_path.name} (version {table.version})")
+    for column in ("route", "integration", "target", "since"):
+        view.add_column(column)
+    for row in rows:
+        view.add_row(
+            *(escape(str(row[c] or "")) for c in ("route", "integration", "target", "since"))
+        )
+    console.print(view)
+    return 0
+
+
 def _print_status(status: dict[str, object]) -> None:
     from rich.table import Table
 
@@ -147,6 +213,33 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         cmd_demo,
         "Start the stack if needed and send a few real requests through it, printed as a table.",
+    )
+    migrate = add(
+        "migrate",
+        cmd_migrate,
+        "Move a route to Lambda: validate, parity-check both paths, flip the route table "
+        "atomically, record it in the ledger, smoke-check, roll back by itself on failure.",
+    )
+    migrate.add_argument(
+        "route",
+        help="a path such as /rides (the route and everything below it) "
+        "or one route key such as 'GET /rides/{id}'",
+    )
+    migrate.add_argument("--function", help="function from [[functions]] (default: the only one)")
+    migrate.add_argument(
+        "--force", action="store_true", help="migrate even when the parity check finds differences"
+    )
+    rollback = add(
+        "rollback", cmd_rollback, "Send a migrated route back to the monolith (recorded too)."
+    )
+    rollback.add_argument("route", help="the path or route key given to migrate")
+    routes = add("routes", cmd_routes, "Print the route table: route, target, since when.")
+    shape = routes.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="machine-readable output")
+    shape.add_argument(
+        "--openapi",
+        action="store_true",
+        help="OpenAPI 3 with x-amazon-apigateway-integration, as API Gateway imports it",
     )
     invoke = add(
         "invoke",

@@ -110,6 +110,19 @@ class GatewayConfig:
 
 
 @dataclass(frozen=True)
+class ParityConfig:
+    """What ``migrate``'s parity check ignores when it compares both paths' JSON bodies."""
+
+    ignore: tuple[str, ...] = (
+        "**.requested_at",
+        "**.completed_at",
+        "**.created_at",
+        "**.updated_at",
+        "**.timestamp",
+    )
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
     """A Lambda function serving (part of) the Django project through Mangum."""
 
@@ -133,6 +146,7 @@ class Config:
     monolith: MonolithConfig = field(default_factory=MonolithConfig)
     lambda_service: LambdaServiceConfig = field(default_factory=LambdaServiceConfig)
     gateway: GatewayConfig = field(default_factory=GatewayConfig)
+    parity: ParityConfig = field(default_factory=ParityConfig)
     functions: tuple[FunctionConfig, ...] = ()
 
     def function(self, name: str) -> FunctionConfig | None:
@@ -158,6 +172,7 @@ _SECTIONS: dict[str, type] = {
     "monolith": MonolithConfig,
     "lambda": LambdaServiceConfig,
     "gateway": GatewayConfig,
+    "parity": ParityConfig,
 }
 _FIELD_OF_SECTION = {"lambda": "lambda_service"}
 

@@ -1,0 +1,205 @@
+"""``strangler migrate`` and ``strangler rollback``: the whole move of one route, step by step.
+
+1. validate (route in Django's URLconf, a function to serve it, not already moved, stack up);
+2. parity check of both paths (safe requests only; a mismatch aborts unless forced);
+3. flip the route table atomically under a lock, and record the move in the ledger;
+4. smoke-check through the gateway; roll back by itself when that fails.
+Any error before step 3 leaves the route table byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from strangler.config import Config
+from strangler.parity import IgnoreRules, render_diff
+from strangler.parity_check import Replay, check_parity, generated_requests, recorded_requests
+from strangler.progress import Progress
+from strangler.route_moves import (
+    MigrationError,
+    RouteMove,
+    apply_move,
+    check_route_in_django,
+    choose_function,
+    last_move_of,
+    load_table,
+    plan_move,
+    restore,
+    route_keys_for,
+    route_table_lock,
+    save_and_record,
+    snapshot,
+    wait_until_served_by,
+)
+from strangler.stack import LocalStack, read_state, require_running, utc_now
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    route: str
+    route_keys: tuple[str, ...]
+    target: str
+    table_version: int
+    smoke_status: int
+
+
+def migrate(
+    config: Config,
+    route: str,
+    *,
+    function: str | None = None,
+    force: bool = False,
+    progress: Progress = lambda _: None,
+) -> MoveOutcome:
+    # 1. validate: everything that can refuse does so before anything is written
+    progress(f"[1/4] validating {route}")
+    table = load_table(config)
+    chosen = choose_function(config, function)
+    move = plan_move(table, route, chosen)
+    status = require_running(config)
+    if not status.get("lambda"):
+        raise MigrationError("the local Lambda service is not running; `make up` starts it")
+    stack = LocalStack(config)
+    env = stack.django_env(read_state(config)["database"], token_secret="")
+    view = check_route_in_django(config, move.route_keys[0], env)
+    progress(f"      {route} is served by {view} in Django; function {chosen!r} will serve it")
+
+    # 2. parity
+    progress("[2/4] parity check: replaying requests against both paths")
+    parity = _parity(config, status, move, stack)
+    for skipped in parity.skipped:
+        progress(f"      skipped {skipped.method} {skipped.path}: unsafe methods are not replayed")
+    if parity.mismatches:
+        report = "\n".join(
+            f"{request}:\n{render_diff(differences)}"
+            for request, differences in parity.mismatches.items()
+        )
+        if not force:
+            raise MigrationError(
+                f"parity check failed for {len(parity.mismatches)} of {len(parity.checked)} "
+                f"requests; nothing was changed (use --force to migrate anyway):\n{report}"
+            )
+        progress(f"      mismatches ignored (--force):\n{report}")
+    progress(f"      {len(parity.checked)} requests answered alike by both paths")
+
+    # 3. flip
+    progress("[3/4] flipping the route table")
+    with route_table_lock(config):
+        table = load_table(config)  # again, under the lock: another move may have landed
+        move = plan_move(table, route, chosen)
+        before = snapshot(table, move.route_keys)
+        after_table = apply_move(table, move, utc_now())
+        saved = save_and_record(
+            config,
+            after_table,
+            {
+                "at": utc_now(),
+                "action": "migrate",
+                "route": route,
+                "route_keys": list(move.route_keys),
+                "before": before,
+                "after": snapshot(after_table, move.route_keys),
+                "parity": {**parity.to_json(), "forced": force and bool(parity.mismatches)},
+            },
+            progress,
+        )
+
+        # 4. smoke check through the gateway
+        smoke_path = _concrete_path(move, parity.checked)
+        progress(f"[4/4] smoke check: GET {smoke_path} through the gateway")
+        smoke_status, served = _smoke(config, status, smoke_path, "lambda")
+        if served != "lambda" or smoke_status >= 500:
+            rolled = restore(saved, before, utc_now())
+            save_and_record(
+                config,
+                rolled,
+                {
+                    "at": utc_now(),
+                    "action": "auto-rollback",
+                    "route": route,
+                    "route_keys": list(move.route_keys),
+                    "before": snapshot(saved, move.route_keys),
+                    "after": before,
+                    "reason": f"smoke check: HTTP {smoke_status} served by {served}",
+                },
+                progress,
+            )
+            raise MigrationError(
+                f"smoke check failed (HTTP {smoke_status}, served by {served}); the route was "
+                "rolled back automatically"
+            )
+    return MoveOutcome(route, move.route_keys, "lambda", saved.version, smoke_status)
+
+
+def rollback(config: Config, route: str, *, progress: Progress = lambda _: None) -> MoveOutcome:
+    keys = route_keys_for(route)
+    with route_table_lock(config):
+        table = load_table(config)
+        moved = [k for k in keys if (r := table.route(k)) and r.integration.type == "AWS_PROXY"]
+        if not moved:
+            raise MigrationError(f"{route} is not migrated; nothing to roll back")
+        previous = last_move_of(config, route)
+        before = previous["before"] if previous else {key: None for key in keys}
+        rolled = restore(table, before, utc_now())
+        saved = save_and_record(
+            config,
+            rolled,
+            {
+                "at": utc_now(),
+                "action": "rollback",
+                "route": route,
+                "route_keys": list(keys),
+                "before": snapshot(table, keys),
+                "after": snapshot(rolled, keys),
+            },
+            progress,
+        )
+    status = LocalStack(config).status()
+    smoke_status = 0
+    probe = RouteMove(route, keys, "").probe_path
+    if status["running"] and "{" not in probe:
+        smoke_status, served = _smoke(config, status, probe, "monolith")
+        progress(f"smoke check: GET {probe} -> HTTP {smoke_status}, served by {served}")
+    return MoveOutcome(route, keys, "monolith", saved.version, smoke_status)
+
+
+def _parity(config: Config, status: dict[str, Any], move: RouteMove, stack: LocalStack) -> Any:
+    token = status.get("demo_token")
+    replays = recorded_requests(stack.access_log_path, move.route_keys)
+    if not replays:
+        from strangler.parity_check import fetch_monolith
+
+        listing = fetch_monolith(status["monolith"], Replay("GET", move.probe_path), token)
+        try:
+            body = json.loads(listing.body)
+        except ValueError:
+            body = None
+        replays = generated_requests(move.probe_path, body)
+    return check_parity(
+        replays=replays,
+        monolith_url=status["monolith"],
+        lambda_url=status["lambda"],
+        function=move.function,
+        region=config.lambda_service.region,
+        token=token,
+        rules=IgnoreRules(config.parity.ignore),
+    )
+
+
+def _concrete_path(move: RouteMove, checked: list[Replay]) -> str:
+    """The route's own path, or (for ``/rides/{id}``) a path parity already used."""
+    if "{" not in move.probe_path:
+        return move.probe_path
+    return checked[0].path if checked else move.probe_path
+
+
+def _smoke(config: Config, status: dict[str, Any], path: str, target: str) -> tuple[int, str]:
+    return wait_until_served_by(
+        status["gateway"],
+        path,
+        status.get("demo_token"),
+        target,
+        config.gateway.target_header,
+    )
