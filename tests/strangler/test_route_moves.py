@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from strangler.config import load_config
+from strangler.gateway.routes import Integration, Route, default_route_table
+from strangler.route_moves import (
+    MigrationError,
+    apply_move,
+    choose_function,
+    plan_move,
+    restore,
+    route_keys_for,
+    snapshot,
+)
+
+
+@pytest.mark.parametrize(
+    ("route", "keys"),
+    [
+        ("/rides", ("ANY /rides", "ANY /rides/{proxy+}")),
+        ("/rides/{id}", ("ANY /rides/{id}", "ANY /rides/{id}/{proxy+}")),
+        ("/rides/{proxy+}", ("ANY /rides/{proxy+}",)),
+        ("GET /rides/{id}", ("GET /rides/{id}",)),
+    ],
+)
+def test_route_keys(route: str, keys: tuple[str, ...]) -> None:
+    assert route_keys_for(route) == keys
+
+
+@pytest.mark.parametrize(
+    "route", ["rides", "/rides/", "//rides", "/ri des", "$default", "FETCH /x"]
+)
+def test_bad_routes_are_refused(route: str) -> None:
+    with pytest.raises(MigrationError):
+        route_keys_for(route)
+
+
+def test_an_already_migrated_route_is_refused() -> None:
+    table = apply_move(default_route_table(), plan_move(default_route_table(), "/rides", "f"), "t")
+    with pytest.raises(MigrationError, match="already migrated"):
+        plan_move(table, "/rides", "f")
+
+
+def test_restore_puts_back_exactly_what_was_there() -> None:
+    table = default_route_table().with_route(Route("GET /rides/{id}", Integration.monolith()))
+    move = plan_move(table, "GET /rides/{id}", "wildrydes")
+    before = snapshot(table, move.route_keys)
+    moved = apply_move(table, move, "t")
+    assert moved.route("GET /rides/{id}").integration.function == "wildrydes"  # type: ignore[union-attr]
+    assert (
+        restore(moved, before, "t").route("GET /rides/{id}").integration == Integration.monolith()
+    )  # type: ignore[union-attr]
+    fresh = plan_move(default_route_table(), "/rides", "wildrydes")
+    gone = restore(
+        apply_move(default_route_table(), fresh, "t"), {k: None for k in fresh.route_keys}, "t"
+    )
+    assert gone.routes == default_route_table().routes
+
+
+def test_function_choice(tmp_path: Path) -> None:
+    none = tmp_path / "none.toml"
+    none.write_text("")
+    with pytest.raises(MigrationError, match=r"add a \[\[functions\]\]"):
+        choose_function(load_config(none, environ={}), None)
+    two = tmp_path / "two.toml"
+    two.write_text('[[functions]]\nname = "a"\n[[functions]]\nname = "b"\n')
+    config = load_config(two, environ={})
+    with pytest.raises(MigrationError, match="--function"):
+        choose_function(config, None)
+    assert choose_function(config, "b") == "b"
+    with pytest.raises(MigrationError, match="no function 'c'"):
+        choose_function(config, "c")
