@@ -152,6 +152,55 @@ def cmd_routes(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _duration(text: str) -> float:
+    """``60``, ``60s``, ``2m``, ``1h`` -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        if text and text[-1] in units:
+            return float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration such as 60s, 2m or 1h"
+        ) from None
+
+
+def cmd_compare(args: argparse.Namespace, config: Config) -> int:
+    from strangler.compare import CompareRequest, run_compare
+
+    run_dir = run_compare(
+        config,
+        CompareRequest(
+            route=args.route,
+            scenario=args.scenario,
+            duration_s=args.duration,
+            users=args.users,
+            load_model=args.load_model,
+            function=args.function,
+            reports_dir=args.reports_dir,
+        ),
+        progress=_progress,
+    )
+    return _build_and_show_report(run_dir)
+
+
+def cmd_report(args: argparse.Namespace, config: Config) -> int:
+    if not (args.run_dir / "raw" / "meta.json").exists():
+        from strangler.errors import ConfigError
+
+        raise ConfigError(f"{args.run_dir} holds no raw results (raw/meta.json is missing)")
+    return _build_and_show_report(args.run_dir)
+
+
+def _build_and_show_report(run_dir: Path) -> int:
+    from loadtests.report.build import build_report
+
+    build_report(run_dir)
+    console.print((run_dir / "summary.md").read_text(), markup=False, soft_wrap=True)
+    console.print(f"report: {run_dir / 'index.html'}", soft_wrap=True)
+    return 0
+
+
 def _print_status(status: dict[str, object]) -> None:
     from rich.table import Table
 
@@ -241,6 +290,32 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="OpenAPI 3 with x-amazon-apigateway-integration, as API Gateway imports it",
     )
+    compare = add(
+        "compare",
+        cmd_compare,
+        "Run the same journey for a route through the monolith path and the Lambda path in "
+        "one run (private gateways; the live route table is not touched), then build the "
+        "side-by-side report under reports/<run-id>/.",
+    )
+    compare.add_argument("route", help="route path, e.g. /rides")
+    compare.add_argument(
+        "--scenario", default="steady", choices=["steady", "ramp", "spike", "soak", "prescale"]
+    )
+    compare.add_argument(
+        "--duration", type=_duration, default=60.0, help="e.g. 60s, 2m (default 60s)"
+    )
+    compare.add_argument("--users", type=int, default=20, help="users at the scenario's peak")
+    compare.add_argument(
+        "--load-model",
+        choices=["open", "closed"],
+        default="open",
+        help="open: users pace themselves at 1 journey/s (limits coordinated omission); "
+        "closed: users wait after each answer",
+    )
+    compare.add_argument("--function", help="function from [[functions]] (default: the only one)")
+    compare.add_argument("--reports-dir", type=Path, default=Path("reports"))
+    report = add("report", cmd_report, "Rebuild a run's report from its raw results.")
+    report.add_argument("run_dir", type=Path, help="reports/<run-id>")
     invoke = add(
         "invoke",
         cmd_invoke,

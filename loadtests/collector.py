@@ -1,0 +1,141 @@
+"""Per-path measurements of a run, in constant memory: HDR histograms and per-second rows.
+
+Fed from Locust's request event; written once, at the end, as the raw results the report is
+built from (see docs/report-schema.md). Memory does not grow with the number of requests:
+only the histograms, one row per second and path, and one record per cold start are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from loadtests.classify import ERROR_CLASSES
+
+LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS = 1, 60_000_000, 3
+
+
+def new_histogram() -> HdrHistogram:
+    return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
+
+
+@dataclass
+class PathStats:
+    histogram: HdrHistogram = field(default_factory=new_histogram)
+    requests: int = 0
+    failures: int = 0
+    status_counts: Counter[str] = field(default_factory=Counter)
+    error_classes: Counter[str] = field(default_factory=Counter)
+
+    def counters(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "failures": self.failures,
+            "status_counts": dict(sorted(self.status_counts.items())),
+            "error_classes": {name: self.error_classes.get(name, 0) for name in ERROR_CLASSES},
+        }
+
+
+@dataclass
+class SecondRow:
+    histogram: HdrHistogram = field(default_factory=new_histogram)
+    requests: int = 0
+    failures: int = 0
+
+
+class Collector:
+    def __init__(self, started: float | None = None) -> None:
+        self.reset(started)
+
+    def reset(self, started: float | None = None) -> None:
+        """Start counting from now (Locust's test_start), forgetting anything recorded."""
+        self.started = time.time() if started is None else started
+        self.paths: dict[str, PathStats] = {}
+        self._current_second = 0
+        self._second: dict[str, SecondRow] = {}
+        self.timeseries: list[dict[str, Any]] = []
+        self.cold_starts: list[dict[str, Any]] = []
+
+    def record(
+        self,
+        *,
+        path: str,
+        latency_ms: float,
+        status: int,
+        error: str | None,
+        cold_start: bool = False,
+        lambda_request_id: str | None = None,
+        init_ms: float | None = None,
+        sandbox_id: str | None = None,
+        now: float | None = None,
+    ) -> None:
+        now = time.time() if now is None else now
+        elapsed = now - self.started
+        self._roll(int(elapsed))
+        micros = max(LOWEST_US, min(HIGHEST_US, round(latency_ms * 1000)))
+        stats = self.paths.setdefault(path, PathStats())
+        second = self._second.setdefault(path, SecondRow())
+        stats.histogram.record_value(micros)
+        second.histogram.record_value(micros)
+        stats.requests += 1
+        second.requests += 1
+        stats.status_counts[str(status)] += 1
+        if error is not None:
+            stats.failures += 1
+            second.failures += 1
+            stats.error_classes[error] += 1
+        if cold_start:
+            self.cold_starts.append(
+                {
+                    "t": round(elapsed, 3),
+                    "request_id": lambda_request_id,
+                    "latency_ms": round(latency_ms, 3),
+                    "init_ms": init_ms,
+                    "sandbox_id": sandbox_id,
+                }
+            )
+
+    def _roll(self, second: int) -> None:
+        if second == self._current_second:
+            return
+        self._flush_second()
+        self._current_second = second
+
+    def _flush_second(self) -> None:
+        for path, row in sorted(self._second.items()):
+            self.timeseries.append(
+                {
+                    "t": self._current_second,
+                    "path": path,
+                    "requests": row.requests,
+                    "failures": row.failures,
+                    "p50_ms": row.histogram.get_value_at_percentile(50) / 1000,
+                    "p99_ms": row.histogram.get_value_at_percentile(99) / 1000,
+                    "max_ms": row.histogram.get_max_value() / 1000,
+                }
+            )
+        self._second = {}
+
+    def write(self, raw_dir: Path) -> None:
+        """The collector's part of the raw results (the runner adds meta and samples)."""
+        self._flush_second()
+        raw_dir.mkdir(parents=True, exist_ok=True)
+        # encode() is already base64 text (compressed HdrHistogram V2 format)
+        histograms = {path: stats.histogram.encode().decode() for path, stats in self.paths.items()}
+        (raw_dir / "histograms.json").write_text(json.dumps(histograms))
+        counters = {path: stats.counters() for path, stats in self.paths.items()}
+        (raw_dir / "counters.json").write_text(json.dumps(counters, indent=2))
+        _write_lines(raw_dir / "timeseries.jsonl", self.timeseries)
+        _write_lines(raw_dir / "cold_starts.jsonl", self.cold_starts)
+
+
+def _write_lines(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w") as handle:
+        for row in rows:
+            handle.write(json.dumps(row) + "\n")

@@ -1,0 +1,66 @@
+"""Locust entry point: ``locust -f loadtests/locustfile.py`` (``strangler loadtest`` runs it).
+
+The scenario's stage table drives the user count; in a comparison run, a collector records
+every request per path (HDR histograms) and writes the raw results when the test stops.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from locust import LoadTestShape, events
+
+from loadtests.classify import error_class
+from loadtests.collector import Collector
+from loadtests.journeys import SETTINGS, WildRydesRider
+from loadtests.shapes import stage_at, stages_for
+
+__all__ = ["ScenarioShape", "WildRydesRider"]
+
+STAGES = stages_for(SETTINGS.scenario, SETTINGS.users, SETTINGS.duration_s)
+collector = Collector()
+
+
+class ScenarioShape(LoadTestShape):
+    """Plays the scenario's stage table, then stops the test."""
+
+    def tick(self) -> tuple[int, float] | None:
+        stage = stage_at(STAGES, self.get_run_time())
+        return None if stage is None else (stage.users, stage.spawn_rate)
+
+
+@events.test_start.add_listener
+def _reset_clock(**_: Any) -> None:
+    collector.reset()
+
+
+@events.request.add_listener
+def _record(
+    response_time: float,
+    context: dict[str, Any] | None = None,
+    response: Any = None,
+    **_: Any,
+) -> None:
+    if not SETTINGS.comparing or response is None:
+        return
+    headers = response.headers or {}
+    target = headers.get("x-strangler-target")
+    status = int(response.status_code or 0)
+    body = response.content or b""
+    init = headers.get("x-strangler-init-duration-ms")
+    collector.record(
+        path=(context or {}).get("path") or target or "unknown",
+        latency_ms=response_time,
+        status=status,
+        error=error_class(status, body, target) if status else "other",
+        cold_start=headers.get("x-strangler-cold-start") == "1",
+        lambda_request_id=headers.get("x-strangler-lambda-request-id"),
+        init_ms=float(init) if init else None,
+        sandbox_id=headers.get("x-strangler-sandbox-id"),
+    )
+
+
+@events.test_stop.add_listener
+def _write_raw(**_: Any) -> None:
+    if SETTINGS.comparing and SETTINGS.raw_dir is not None:
+        collector.write(SETTINGS.raw_dir)

@@ -1,0 +1,288 @@
+"""``strangler compare``: one route, both paths, one run; then the decision report.
+
+Two private gateways are started in front of the same monolith and Lambda service: one with
+the route on the monolith, one with it on the function. The live route table is not touched.
+Locust alternates every journey between them, so both paths share the moment's conditions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from loadtests import settings as lt
+from loadtests.samplers import Sampler
+from loadtests.shapes import stages_for
+from strangler.config import Config
+from strangler.errors import ProcessError, StranglerError
+from strangler.gateway import GatewayConfig, gateway_argv, save_route_table
+from strangler.migrate import MigrationError
+from strangler.procs import ProcessTable, log_tail, wait_http_ok
+from strangler.progress import Progress
+from strangler.route_moves import (
+    RouteMove,
+    apply_move,
+    choose_function,
+    load_table,
+    restore,
+    route_keys_for,
+)
+from strangler.seeding import load_or_create_token_secret
+from strangler.stack import read_state, require_running
+
+LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "locustfile.py"
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    route: str
+    scenario: str = "steady"
+    duration_s: float = 60.0
+    users: int = 20
+    load_model: str = "open"
+    function: str | None = None
+    reports_dir: Path = Path("reports")
+
+
+def run_compare(config: Config, request: CompareRequest, progress: Progress) -> Path:
+    status = require_running(config)
+    if not status.get("lambda"):
+        raise MigrationError("the local Lambda service is not running; `make up` starts it")
+    stages_for(request.scenario, request.users, request.duration_s)  # validates early
+    function = choose_function(config, request.function)
+    keys = route_keys_for(request.route)
+    run_id = (
+        datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        + "-"
+        + request.route.strip("/").replace("/", "-")
+    )
+    run_dir = (config.root / request.reports_dir / run_id).resolve()
+    raw_dir = run_dir / "raw"
+    raw_dir.mkdir(parents=True)
+    processes = ProcessTable(run_dir / "work")
+
+    live = load_table(config)
+    move = RouteMove(request.route, keys, function)
+    tables = {
+        "monolith": restore(live, {k: None for k in keys}, live.routes[0].since or ""),
+        "lambda": apply_move(restore(live, {k: None for k in keys}, ""), move, ""),
+    }
+    urls: dict[str, str] = {}
+    try:
+        for path, table in tables.items():
+            routes_file = run_dir / "work" / f"{path}-routes.json"
+            routes_file.parent.mkdir(parents=True, exist_ok=True)
+            save_route_table(table, routes_file)
+            urls[path] = _start_gateway(processes, path, routes_file, status, config)
+        progress(
+            f"private gateways: monolith path {urls['monolith']}, lambda path {urls['lambda']}"
+        )
+        sampler = Sampler(
+            lambda_url=status["lambda"],
+            function=function,
+            database_url=read_state(config)["database"],
+        ).start()
+        started = time.time()
+        try:
+            _run_locust(config, request, urls, raw_dir, sampler, progress)
+        finally:
+            samples = sampler.stop()
+        ended = time.time()
+    finally:
+        for path in urls:
+            processes.stop(f"gateway-{path}")
+    _write_lines(raw_dir / "samples.jsonl", samples)
+    _copy_reports(
+        config.run_dir / "lambda-logs" / "reports.jsonl",
+        raw_dir / "lambda_reports.jsonl",
+        started,
+        ended,
+    )
+    (raw_dir / "meta.json").write_text(
+        json.dumps(_meta(config, request, function, status, run_id, started, ended), indent=2)
+    )
+    return run_dir
+
+
+def _start_gateway(
+    processes: ProcessTable, path: str, routes_file: Path, status: dict[str, Any], config: Config
+) -> str:
+    from infra.local.net import free_port
+
+    port = free_port()
+    argv = gateway_argv(
+        GatewayConfig(
+            routes_path=routes_file,
+            monolith_url=status["monolith"],
+            lambda_url=status["lambda"],
+            port=port,
+            access_log=routes_file.with_suffix(".access.jsonl"),
+            target_header=config.gateway.target_header,
+        )
+    )
+    record = processes.spawn(f"gateway-{path}", argv, env=dict(os.environ), cwd=config.root)
+    url = f"http://127.0.0.1:{port}"
+    wait_http_ok(f"{url}/health", record, config.gateway.start_timeout_s)
+    return url
+
+
+def _run_locust(
+    config: Config,
+    request: CompareRequest,
+    urls: dict[str, str],
+    raw_dir: Path,
+    sampler: Sampler,
+    progress: Progress,
+) -> None:
+    env = {
+        **os.environ,
+        lt.SCENARIO: request.scenario,
+        lt.USERS: str(request.users),
+        lt.DURATION_S: str(request.duration_s),
+        lt.LOAD_MODEL: request.load_model,
+        lt.ROUTE: request.route,
+        lt.PATH_URLS: ",".join(f"{k}={v}" for k, v in urls.items()),
+        lt.RAW_DIR: str(raw_dir),
+        lt.TOKEN_SECRET: load_or_create_token_secret(config.run_dir),
+        lt.RIDERS: str(_riders(config)),
+    }
+    log = raw_dir.parent / "locust.log"
+    argv = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--host",
+        urls["monolith"],
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--run-time",
+        f"{int(request.duration_s + 60)}s",
+        "--stop-timeout",
+        "10",
+        "--exit-code-on-error",
+        "0",
+    ]
+    progress(
+        f"locust: {request.scenario}, {request.users} users, {request.duration_s:.0f} s "
+        f"({request.load_model} model)"
+    )
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=config.root
+        )
+        began = time.monotonic()
+        try:
+            while proc.poll() is None:
+                time.sleep(5)
+                lam, db = sampler.latest("lambda"), sampler.latest("db")
+                progress(
+                    f"  {time.monotonic() - began:4.0f}/{request.duration_s:.0f} s  "
+                    f"lambda concurrency {lam.get('concurrent_executions', 0)}, "
+                    f"cold starts {lam.get('cold_starts', 0)}, "
+                    f"db connections monolith {db.get('monolith', 0)} / "
+                    f"lambda {db.get('lambda', 0)}"
+                )
+        except BaseException:
+            proc.terminate()
+            proc.wait(timeout=30)
+            raise
+    if proc.returncode != 0 or not (raw_dir / "histograms.json").exists():
+        raise ProcessError(
+            f"locust failed (exit {proc.returncode}). Last lines of {log}:\n{log_tail(log)}"
+        )
+
+
+def _riders(config: Config) -> int:
+    seed = list(config.django.seed)
+    if "--riders" in seed and seed.index("--riders") + 1 < len(seed):
+        return int(seed[seed.index("--riders") + 1])
+    return 1
+
+
+def _copy_reports(source: Path, target: Path, started: float, ended: float) -> None:
+    """The REPORT records of the run's window, streamed (the file grows with every invoke)."""
+    with target.open("w") as out:
+        if not source.exists():
+            return
+        with source.open() as lines:
+            for line in lines:
+                record = json.loads(line)
+                stamp = _epoch(record.get("timestamp"))
+                if stamp is not None and started <= stamp <= ended + 1:
+                    out.write(line)
+
+
+def _epoch(value: Any) -> float | None:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def _meta(
+    config: Config,
+    request: CompareRequest,
+    function: str,
+    status: dict[str, Any],
+    run_id: str,
+    started: float,
+    ended: float,
+) -> dict[str, Any]:
+    fn = config.function(function)
+    assert fn is not None
+    return {
+        "run_id": run_id,
+        "route": request.route,
+        "scenario": request.scenario,
+        "load_model": request.load_model,
+        "load_model_detail": (
+            "open: each user paces itself at 1 journey/s (constant_throughput), so arrivals "
+            "stay steady when answers slow down"
+            if request.load_model == "open"
+            else "closed: users wait 0.5-1.5 s after each answer"
+        ),
+        "users": request.users,
+        "duration_s": round(ended - started, 3),
+        "started_at": datetime.fromtimestamp(started, UTC).isoformat(),
+        "ended_at": datetime.fromtimestamp(ended, UTC).isoformat(),
+        "host": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "lambda": {
+            "function": function,
+            "memory_mb": fn.memory_mb,
+            "architecture": fn.architecture,
+            "limits": status.get("lambda_limits") or "unknown",
+            "reserved_concurrency": fn.reserved_concurrency,
+            "provisioned_concurrency": fn.provisioned_concurrency,
+        },
+        "monolith": {"workers": config.monolith.workers, "threads": config.monolith.threads},
+        "database": {"max_connections": config.database.max_connections},
+    }
+
+
+def _write_lines(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w") as handle:
+        for row in rows:
+            handle.write(json.dumps(row) + "\n")
+
+
+__all__ = ["CompareRequest", "StranglerError", "run_compare"]
