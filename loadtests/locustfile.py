@@ -53,7 +53,8 @@ def _record(
         latency_ms=response_time,
         status=status,
         error=error_class(status, body, target) if status else "other",
-        cold_start=headers.get("x-strangler-cold-start") == "1",
+        # the function marks its cold responses; a failed cold start only shows Init Duration
+        cold_start=headers.get("x-strangler-cold-start") == "1" or init is not None,
         lambda_request_id=headers.get("x-strangler-lambda-request-id"),
         init_ms=float(init) if init else None,
         sandbox_id=headers.get("x-strangler-sandbox-id"),
