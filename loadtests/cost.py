@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -143,14 +143,16 @@ def _parse_prices(raw: object, file: Path) -> Prices:
     try:
         as_of = date.fromisoformat(as_of_text)
     except ValueError:
-        raise ConfigError(f"{file}: 'as_of' must be a YYYY-MM-DD date, got {as_of_text!r}") from None
+        raise ConfigError(
+            f"{file}: 'as_of' must be a YYYY-MM-DD date, got {as_of_text!r}"
+        ) from None
     lam = top.table("lambda")
     api = top.table("api_gateway")
     alb = top.table("alb")
     lcu = alb.table("lcu")
     ec2 = top.table("ec2")
     instances = {}
-    for name in ec2.keys():
+    for name in ec2.names():  # instance types are open-ended, unlike every other table
         spec = ec2.table(name)
         instances[name] = InstancePrice(
             usd_per_hour=spec.number("usd_per_hour"),
@@ -224,7 +226,7 @@ class _Table:
         self._read.add(key)
         return self._raw[key]
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         return list(self._raw)
 
     def table(self, key: str) -> _Table:
@@ -234,9 +236,7 @@ class _Table:
         value = self._get(key)
         # bool is an int in Python; `true` as a price is a typo, not 1.
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(
-                f"{self._file}: '{self._key(key)}' must be a number, got {value!r}"
-            )
+            raise ConfigError(f"{self._file}: '{self._key(key)}' must be a number, got {value!r}")
         if not math.isfinite(value) or value < 0:
             raise ConfigError(
                 f"{self._file}: '{self._key(key)}' must be a finite number >= 0, got {value!r}"
@@ -319,10 +319,9 @@ def provisioned_cost_per_month(
         raise ValueError("provisioned and executed_gb_s_per_month must be >= 0")
     rates = prices.aws_lambda
     configured_gb_s = _memory_gb(memory_mb) * provisioned * SECONDS_PER_MONTH
-    return (
-        configured_gb_s * rates.provisioned_usd_per_gb_s.of(architecture)
-        + executed_gb_s_per_month * rates.provisioned_duration_usd_per_gb_s.of(architecture)
-    )
+    configured = configured_gb_s * rates.provisioned_usd_per_gb_s.of(architecture)
+    executed = executed_gb_s_per_month * rates.provisioned_duration_usd_per_gb_s.of(architecture)
+    return configured + executed
 
 
 def api_gateway_cost_per_million(prices: Prices, kind: ApiKind) -> float:
@@ -352,6 +351,11 @@ def monthly_cost_lambda(
         prices, memory_mb=memory_mb, architecture=architecture, mean_billed_ms=mean_billed_ms
     ) + api_gateway_cost_per_million(prices, api)
     return requests_per_month(rps) / 1e6 * per_million
+
+
+def _check_rps(rps: float) -> None:
+    if not (math.isfinite(rps) and rps >= 0):
+        raise ValueError(f"rps: must be a finite number >= 0, got {rps}")
 
 
 # -- the monolith fleet -------------------------------------------------------------------------
@@ -448,7 +452,7 @@ def monthly_cost_monolith(
     target_utilization: float = 0.6,
     minimum_instances: int = 2,
     instance_type: str = "t3.medium",
-    alb: AlbTraffic = AlbTraffic(),  # noqa: B008 - frozen, so sharing the default is safe
+    alb: AlbTraffic = AlbTraffic(),  # frozen, so one shared default is safe
 ) -> float:
     """USD a month for the EC2 fleet + ALB serving a steady ``rps``."""
     instances = instances_needed(
@@ -473,7 +477,7 @@ def cost_per_million_monolith(
     target_utilization: float = 0.6,
     minimum_instances: int = 2,
     instance_type: str = "t3.medium",
-    alb: AlbTraffic = AlbTraffic(),  # noqa: B008 - frozen, so sharing the default is safe
+    alb: AlbTraffic = AlbTraffic(),  # frozen, so one shared default is safe
 ) -> float:
     """The fleet's monthly cost spread over the month's requests at ``rps`` (must be > 0)."""
     if rps <= 0:
@@ -563,8 +567,10 @@ def log_spaced(low: float, high: float, per_decade: int = CURVE_POINTS_PER_DECAD
     """``low``..``high`` inclusive, evenly spaced on a log scale (traffic spans decades)."""
     if not 0 < low < high or per_decade < 1:
         raise ValueError("log_spaced needs 0 < low < high and per_decade >= 1")
-    steps = round(math.log10(high / low) * per_decade)
-    return [low * (high / low) ** (i / steps) for i in range(steps + 1)]
+    start, stop = math.log10(low), math.log10(high)
+    steps = round((stop - start) * per_decade)
+    # Rounded to 6 significant digits so the report shows 1.0, not 1.0000000000000002.
+    return [float(f"{10 ** (start + (stop - start) * i / steps):.6g}") for i in range(steps + 1)]
 
 
 def crossover_rps(
@@ -592,20 +598,20 @@ def crossover_rps(
     if lambda_dearer(low):
         return low
     step = fleet.step_rps()
-    # Segment ends: rps values at which the instance count is about to step up.
-    first_end = fleet.minimum_instances * step
+    # Segment n ends at n * step, the last rps n instances serve; below the minimum fleet
+    # there is no step. Counting n (not adding step up) keeps the ends free of float drift.
+    n = max(fleet.minimum_instances, math.ceil(low / step))
     segment_start = low
-    segment_end = max(first_end, low)
     while segment_start < high:
-        end = min(segment_end, high)
-        if lambda_dearer(end):
+        end = min(n * step, high)
+        if end > segment_start and lambda_dearer(end):
             return _bisect(lambda_dearer, segment_start, end)
-        segment_start = end
-        segment_end += step
+        segment_start = max(segment_start, end)
+        n += 1
     return None
 
 
-def _bisect(dearer: Any, cheaper_at: float, dearer_at: float) -> float:
+def _bisect(dearer: Callable[[float], bool], cheaper_at: float, dearer_at: float) -> float:
     # Relative precision is enough: rps is a planning figure, not a billing one.
     while dearer_at - cheaper_at > 1e-9 * dearer_at:
         middle = (cheaper_at + dearer_at) / 2
@@ -729,7 +735,8 @@ def compare_costs(prices: Prices, inputs: CostInputs) -> CostComparison:
 def _assumptions(prices: Prices, inputs: CostInputs) -> list[str]:
     alb = inputs.alb
     return [
-        f"Prices: {prices.region}, on-demand, as of {prices.as_of.isoformat()}, from {prices.file}.",
+        f"Prices: {prices.region}, on-demand, as of {prices.as_of.isoformat()} "
+        f"(from {prices.file}).",
         "Compared end states: Lambda + API Gateway "
         f"{inputs.api.upper()} API versus an EC2 fleet ({inputs.instance_type}) behind one ALB; "
         "the shared database, data transfer out and monitoring are left out (paid by both).",
@@ -747,40 +754,3 @@ def _assumptions(prices: Prices, inputs: CostInputs) -> list[str]:
         "costs are slight over-estimates.",
         *prices.notes,
     ]
-
-
-__all__: Sequence[str] = (
-    "AWS_LCU",
-    "HOURS_PER_MONTH",
-    "PRICES_FILE",
-    "AlbPrices",
-    "AlbTraffic",
-    "ApiGatewayPrices",
-    "ApiKind",
-    "Architecture",
-    "ByArchitecture",
-    "CostComparison",
-    "CostInputs",
-    "CostPoint",
-    "FleetSetup",
-    "InstancePrice",
-    "LambdaPrices",
-    "LambdaSetup",
-    "LcuCapacity",
-    "Prices",
-    "alb_lcus",
-    "api_gateway_cost_per_million",
-    "compare_costs",
-    "cost_curve",
-    "cost_per_million_monolith",
-    "crossover_rps",
-    "fleet_cost_per_month",
-    "instances_needed",
-    "lambda_cost_per_million",
-    "load_prices",
-    "log_spaced",
-    "monthly_cost_lambda",
-    "monthly_cost_monolith",
-    "provisioned_cost_per_month",
-    "requests_per_month",
-)
