@@ -5,7 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup up down status demo test lint format clean routes migrate-route rollback-route
+SCENARIO ?= steady
+DURATION ?= 60s
+USERS ?= 20
+WORKERS ?= 1
+
+.PHONY: loadtest loadtest-ui compare help setup up down status demo test lint format clean routes migrate-route rollback-route
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,6 +42,16 @@ migrate-route: setup ## move a route to Lambda: make migrate-route ROUTE=/rides 
 rollback-route: setup ## send a migrated route back to the monolith: make rollback-route ROUTE=/rides
 	@test -n "$(ROUTE)" || { echo "usage: make rollback-route ROUTE=/rides"; exit 2; }
 	$(BIN)/strangler rollback '$(ROUTE)'
+
+loadtest: setup ## Locust, headless: make loadtest SCENARIO=steady|ramp|spike|soak|prescale [HOST=] [WORKERS=N] [PEAK_RPS=]
+	$(BIN)/strangler loadtest --scenario $(SCENARIO) --duration $(DURATION) --users $(USERS) --workers $(WORKERS) $(if $(HOST),--host '$(HOST)') $(if $(PEAK_RPS),--peak-rps $(PEAK_RPS)) $(if $(ALLOW_REMOTE),--allow-remote)
+
+loadtest-ui: setup ## Locust's web UI on http://127.0.0.1:8089
+	$(BIN)/strangler loadtest --ui --scenario $(SCENARIO) --duration $(DURATION) --users $(USERS) $(if $(HOST),--host '$(HOST)')
+
+compare: setup ## both paths of a route in one run + report: make compare ROUTE=/rides [SCENARIO=] [DURATION=60s] [USERS=20]
+	@test -n "$(ROUTE)" || { echo "usage: make compare ROUTE=/rides"; exit 2; }
+	$(BIN)/strangler compare '$(ROUTE)' --scenario $(SCENARIO) --duration $(DURATION) --users $(USERS)
 
 demo: setup ## the main job on embedded defaults
 	$(BIN)/strangler demo

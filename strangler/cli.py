@@ -184,6 +184,25 @@ def cmd_compare(args: argparse.Namespace, config: Config) -> int:
     return _build_and_show_report(run_dir)
 
 
+def cmd_loadtest(args: argparse.Namespace, config: Config) -> int:
+    from strangler.loadtest import LoadTestRequest, run_loadtest
+
+    return run_loadtest(
+        config,
+        LoadTestRequest(
+            scenario=args.scenario,
+            host=args.host,
+            users=args.users,
+            peak_rps=args.peak_rps,
+            duration_s=args.duration,
+            load_model=args.load_model,
+            workers=args.workers,
+            allow_remote=args.allow_remote,
+            web_ui=args.ui,
+        ),
+    )
+
+
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
     if not (args.run_dir / "raw" / "meta.json").exists():
         from strangler.errors import ConfigError
@@ -314,6 +333,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--function", help="function from [[functions]] (default: the only one)")
     compare.add_argument("--reports-dir", type=Path, default=Path("reports"))
+    loadtest = add(
+        "loadtest",
+        cmd_loadtest,
+        "Run a Locust scenario against the gateway (default) or --host; loopback only unless "
+        "--allow-remote. Stops by itself at the end of the scenario.",
+    )
+    loadtest.add_argument(
+        "--scenario", default="steady", choices=["steady", "ramp", "spike", "soak", "prescale"]
+    )
+    loadtest.add_argument("--host", help="target base URL (default: the local gateway)")
+    loadtest.add_argument("--users", type=int, default=20, help="users at the scenario's peak")
+    loadtest.add_argument(
+        "--peak-rps",
+        type=float,
+        help="size the peak by arrival rate instead (open model: 1 journey/s per user)",
+    )
+    loadtest.add_argument("--duration", type=_duration, default=60.0)
+    loadtest.add_argument("--load-model", choices=["open", "closed"], default="open")
+    loadtest.add_argument(
+        "--workers", type=int, default=1, help="Locust worker processes (distributed mode when >1)"
+    )
+    loadtest.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback target (deliberately)"
+    )
+    loadtest.add_argument("--ui", action="store_true", help="Locust's web UI on 127.0.0.1:8089")
     report = add("report", cmd_report, "Rebuild a run's report from its raw results.")
     report.add_argument("run_dir", type=Path, help="reports/<run-id>")
     invoke = add(

@@ -152,7 +152,7 @@ def _run_locust(
         lt.PATH_URLS: ",".join(f"{k}={v}" for k, v in urls.items()),
         lt.RAW_DIR: str(raw_dir),
         lt.TOKEN_SECRET: load_or_create_token_secret(config.run_dir),
-        lt.RIDERS: str(_riders(config)),
+        lt.RIDERS: str(riders_seeded(config)),
     }
     log = raw_dir.parent / "locust.log"
     argv = [
@@ -204,7 +204,7 @@ def _run_locust(
         )
 
 
-def _riders(config: Config) -> int:
+def riders_seeded(config: Config) -> int:
     seed = list(config.django.seed)
     if "--riders" in seed and seed.index("--riders") + 1 < len(seed):
         return int(seed[seed.index("--riders") + 1])

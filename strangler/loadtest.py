@@ -1,0 +1,65 @@
+"""``strangler loadtest``: Locust against the local stack (or an explicitly allowed host)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from loadtests import settings as lt
+from loadtests.shapes import stages_for
+from loadtests.targets import check_target
+from strangler.compare import LOCUSTFILE, riders_seeded
+from strangler.config import Config
+from strangler.seeding import load_or_create_token_secret
+from strangler.stack import read_state
+
+
+@dataclass(frozen=True)
+class LoadTestRequest:
+    scenario: str = "steady"
+    host: str | None = None
+    users: int = 20
+    peak_rps: float | None = None
+    duration_s: float = 60.0
+    load_model: str = "open"
+    workers: int = 1
+    allow_remote: bool = False
+    web_ui: bool = False
+
+
+def locust_command(request: LoadTestRequest, host: str) -> list[str]:
+    argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host]
+    if request.workers > 1:
+        # Locust's distributed mode: one master and N worker processes on this machine
+        argv += ["--processes", str(request.workers)]
+    if request.web_ui:
+        argv += ["--web-host", "127.0.0.1"]
+    else:
+        argv += ["--headless", "--run-time", f"{int(request.duration_s + 30)}s"]
+    return argv
+
+
+def run_loadtest(config: Config, request: LoadTestRequest) -> int:
+    host = request.host or read_state(config).get("gateway")
+    if not host:
+        from strangler.errors import StackNotRunningError
+
+        raise StackNotRunningError("no --host given and the local stack is not running (`make up`)")
+    check_target(host, request.allow_remote or config.project.allow_non_loopback)
+    stages_for(request.scenario, request.users, request.duration_s)  # validates early
+    env = {
+        **os.environ,
+        lt.SCENARIO: request.scenario,
+        lt.USERS: str(request.users),
+        lt.DURATION_S: str(request.duration_s),
+        lt.LOAD_MODEL: request.load_model,
+        lt.TOKEN_SECRET: load_or_create_token_secret(config.run_dir),
+        lt.RIDERS: str(riders_seeded(config)),
+    }
+    if request.peak_rps:
+        env[lt.PEAK_RPS] = str(request.peak_rps)
+    return subprocess.run(
+        locust_command(request, host), env=env, cwd=config.root, check=False
+    ).returncode
