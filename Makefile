@@ -10,7 +10,7 @@ DURATION ?= 60s
 USERS ?= 20
 WORKERS ?= 1
 
-.PHONY: loadtest loadtest-ui compare help setup up down status demo test lint format clean routes migrate-route rollback-route
+.PHONY: browser loadtest loadtest-ui compare help setup up down status demo test lint format clean routes migrate-route rollback-route
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,7 +56,16 @@ compare: setup ## both paths of a route in one run + report: make compare ROUTE=
 demo: setup ## the main job on embedded defaults
 	$(BIN)/strangler demo
 
-test: setup ## run the test suite (real PostgreSQL, real processes)
+browser: ## Debian's chromium, for the test that renders the HTML report (needs root + apt-get)
+	@command -v chromium >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium (apt-get) for the report rendering test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "note: chromium is not installed and cannot be (needs root + apt-get); the HTML rendering test will be skipped"; \
+	fi
+
+test: setup browser ## run the test suite (real PostgreSQL, real processes)
 	$(BIN)/python -m pytest
 
 lint: setup ## ruff (format + lint) and mypy
