@@ -54,7 +54,7 @@ compare: setup ## both paths of a route in one run + report: make compare ROUTE=
 	$(BIN)/strangler compare '$(ROUTE)' --scenario $(SCENARIO) --duration $(DURATION) --users $(USERS)
 
 demo: setup ## the main job on embedded defaults
-	$(BIN)/strangler demo
+	$(BIN)/strangler demo --duration $(DURATION)
 
 browser: ## Debian's chromium, for the test that renders the HTML report (needs root + apt-get)
 	@command -v chromium >/dev/null && exit 0; \

@@ -54,7 +54,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from strangler.demo import run_demo
 
-    return run_demo(config, console=console, progress=_progress)
+    return run_demo(config, console=console, progress=_progress, duration_s=args.duration)
 
 
 def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
@@ -277,11 +277,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("down", cmd_down, "Stop every process the local stack started (also after a crash).")
     status = add("status", cmd_status, "Show the local stack (exit 0 running, 3 not running).")
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    add(
+    demo = add(
         "demo",
         cmd_demo,
-        "Start the stack if needed and send a few real requests through it, printed as a table.",
+        "The main job on embedded defaults: start the stack, send a few real requests, move "
+        "/rides to Lambda if needed, compare both paths under load, print the summary.",
     )
+    demo.add_argument("--duration", type=_duration, default=60.0, help="comparison length")
     migrate = add(
         "migrate",
         cmd_migrate,

@@ -60,8 +60,48 @@ def _note(exchange: Exchange) -> str:
     return ""
 
 
-def run_demo(config: Config, console: Console, progress: Progress) -> int:
+def run_demo(
+    config: Config, console: Console, progress: Progress, *, duration_s: float = 60.0
+) -> int:
+    """Start the stack, show real requests, move /rides to Lambda, compare both paths."""
     status = LocalStack(config, progress=progress).up()
+    _show_requests(config, console, status)
+    _migrate_if_needed(config, console, progress, "/rides")
+    from strangler.compare import CompareRequest, run_compare
+
+    progress(f"comparison run: /rides through both paths for {duration_s:.0f} s")
+    run_dir = run_compare(
+        config, CompareRequest(route="/rides", duration_s=duration_s), progress=progress
+    )
+    from loadtests.report.build import build_report
+
+    build_report(run_dir)
+    console.print((run_dir / "summary.md").read_text(), markup=False, soft_wrap=True)
+    console.print(f"report: {run_dir / 'index.html'}", soft_wrap=True)
+    console.print(
+        "next: `make rollback-route ROUTE=/rides` sends /rides back to the monolith; "
+        "`make down` stops everything."
+    )
+    return 0
+
+
+def _migrate_if_needed(config: Config, console: Console, progress: Progress, route: str) -> None:
+    from strangler.migrate import migrate
+    from strangler.route_moves import load_table, route_keys_for
+
+    table = load_table(config)
+    moved = all(
+        (r := table.route(key)) is not None and r.integration.type == "AWS_PROXY"
+        for key in route_keys_for(route)
+    )
+    if moved:
+        console.print(f"{route} is already served by Lambda (see `make routes`)")
+        return
+    outcome = migrate(config, route, progress=progress)
+    console.print(f"migrated {route} to Lambda (route table version {outcome.table_version})")
+
+
+def _show_requests(config: Config, console: Console, status: dict[str, Any]) -> None:
     base, token = status["monolith"], status["demo_token"]
     exchanges = [
         call(base, "GET", "/health", None),
@@ -83,8 +123,3 @@ def run_demo(config: Config, console: Console, progress: Progress) -> int:
     for ex in exchanges:
         table.add_row(ex.method, ex.path, str(ex.status), f"{ex.elapsed_ms:.1f}", _note(ex))
     console.print(table)
-    console.print(
-        "next: `make down` stops everything; later issues add the gateway, the local Lambda "
-        "service, `make migrate-route ROUTE=/rides` and the side-by-side comparison report."
-    )
-    return 0
