@@ -36,7 +36,7 @@ from strangler.route_moves import (
     route_keys_for,
 )
 from strangler.seeding import load_or_create_token_secret
-from strangler.stack import read_state, require_running
+from strangler.stack import read_state, require_running, utc_now
 
 LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "locustfile.py"
 
@@ -69,11 +69,11 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
     raw_dir.mkdir(parents=True)
     processes = ProcessTable(run_dir / "work")
 
-    live = load_table(config)
-    move = RouteMove(request.route, keys, function)
+    # the live table as it is, with the route forced to each path in turn
+    without_route = restore(load_table(config), {k: None for k in keys}, utc_now())
     tables = {
-        "monolith": restore(live, {k: None for k in keys}, live.routes[0].since or ""),
-        "lambda": apply_move(restore(live, {k: None for k in keys}, ""), move, ""),
+        "monolith": without_route,
+        "lambda": apply_move(without_route, RouteMove(request.route, keys, function), utc_now()),
     }
     urls: dict[str, str] = {}
     try:
