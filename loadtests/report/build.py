@@ -1,0 +1,212 @@
+"""Build a run's decision report from its raw results: gather first, render last, write once.
+
+`build_report(run_dir)` reads `run_dir/raw/` (see `raw.py`), folds the streams into a `Report`
+(metric math in `metrics.py`, verdict in `verdict.py`), prices both paths with the cost model
+(`loadtests.cost`), renders `summary.md` and `index.html` (`render.py`) and writes them with
+`report.json` next to `raw/`, in `write_report`, the one function here that writes files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from loadtests.report.metrics import (
+    InvocationStats,
+    latency_cdf,
+    latency_summary,
+    split_timeseries,
+    summarize_cold_starts,
+    summarize_reports,
+    summarize_samples,
+    sustained_peak_rps,
+)
+from loadtests.report.model import LambdaDetail, PathReport, Report, Series
+from loadtests.report.raw import (
+    PATHS,
+    PathCounters,
+    RawRun,
+    RunMeta,
+    new_latency_histogram,
+    read_raw,
+)
+from loadtests.report.render import render_html, render_summary
+from loadtests.report.verdict import VerdictInputs, decide
+
+if TYPE_CHECKING:
+    from loadtests.cost import CostComparison
+
+REPORT_JSON, SUMMARY_MD, INDEX_HTML = "report.json", "summary.md", "index.html"
+
+
+# --- gathering -------------------------------------------------------------------------------
+
+
+def _path_report(
+    name: str,
+    run: RawRun,
+    counters: PathCounters | None,
+    db_peak: int,
+    usd_per_million: float | None,
+) -> PathReport:
+    histogram = run.histograms.get(name) or new_latency_histogram()
+    requests = counters.requests if counters else int(histogram.get_total_count())
+    return PathReport(
+        name=name,
+        requests=requests,
+        failures=counters.failures if counters else 0,
+        rps=requests / run.meta.duration_s if run.meta.duration_s > 0 else 0.0,
+        latency=latency_summary(histogram),
+        status_counts=dict(sorted(counters.status_counts.items())) if counters else {},
+        error_classes=dict(counters.error_classes) if counters else {},
+        db_connections_peak=db_peak,
+        usd_per_million=usd_per_million,
+    )
+
+
+def price(
+    meta: RunMeta,
+    mean_billed_ms: float,
+    capacity_rps: float,
+    observed_rps: float,
+    prices_path: Path | None,
+) -> CostComparison:
+    """Both paths priced by the cost model (imported here: the report's only tie to it)."""
+    from loadtests.cost import CostInputs, compare_costs, load_prices
+
+    architecture = meta.lambda_.architecture
+    if architecture not in ("x86_64", "arm64"):
+        raise ValueError(f"meta.json: lambda.architecture {architecture!r} is not x86_64/arm64")
+    inputs = CostInputs(
+        memory_mb=meta.lambda_.memory_mb,
+        architecture=cast(Any, architecture),
+        mean_billed_ms=mean_billed_ms,
+        measured_rps_monolith_capacity=capacity_rps,
+        observed_rps=observed_rps,
+    )
+    return compare_costs(load_prices(prices_path), inputs)
+
+
+def _cost(
+    meta: RunMeta,
+    invocations: InvocationStats,
+    capacity_rps: float,
+    observed_rps: float,
+    prices_path: Path | None,
+) -> tuple[CostComparison | None, str | None]:
+    if invocations.invocations == 0:
+        return None, "No Lambda REPORT records in the run: the Lambda bill cannot be computed."
+    if observed_rps <= 0:
+        return None, "No Lambda traffic: a cost per request needs traffic."
+    if capacity_rps <= 0:
+        return None, "The monolith served no successful requests: its capacity is unknown."
+    comparison = price(meta, invocations.billed_ms_mean, capacity_rps, observed_rps, prices_path)
+    return comparison, None
+
+
+def gather(run: RawRun, prices_path: Path | None = None) -> Report:
+    """Fold a run's raw results into a `Report` (reads each stream once; writes nothing)."""
+    meta = run.meta
+    invocations = summarize_reports(run.lambda_reports)
+    cold = summarize_cold_starts(run.cold_starts, invocations.init_request_ids)
+    samples = summarize_samples(run.samples)
+    seconds = split_timeseries(run.timeseries)
+    capacity = sustained_peak_rps(seconds.get("monolith", []))
+    counters = {name: run.counters.get(name) for name in PATHS}
+    lam_requests = counters["lambda"].requests if counters["lambda"] else 0
+    observed_rps = lam_requests / meta.duration_s if meta.duration_s > 0 else 0.0
+    cost, cost_note = _cost(meta, invocations, capacity, observed_rps, prices_path)
+
+    monolith = _path_report(
+        "monolith",
+        run,
+        counters["monolith"],
+        samples.db_peak_monolith,
+        cost.monolith_usd_per_million if cost else None,
+    )
+    lam = _path_report(
+        "lambda",
+        run,
+        counters["lambda"],
+        samples.db_peak_lambda,
+        cost.serverless_usd_per_million if cost else None,
+    )
+    errors = lam.error_classes
+    detail = LambdaDetail(
+        cold_starts=cold,
+        invocations=invocations,
+        samples=samples,
+        throttles=errors.get("lambda_throttle", 0),
+        gateway_throttles=errors.get("gateway_throttle", 0),
+        memory_mb=meta.lambda_.memory_mb,
+    )
+    init = detail.init_duration()
+    verdict = decide(
+        VerdictInputs(
+            observed_rps=observed_rps,
+            monolith_requests=monolith.requests,
+            lambda_requests=lam.requests,
+            monolith_p50_ms=monolith.latency.p50,
+            monolith_p99_ms=monolith.latency.p99,
+            lambda_p50_ms=lam.latency.p50,
+            lambda_p99_ms=lam.latency.p99,
+            monolith_failure_rate=monolith.failure_rate,
+            lambda_failure_rate=lam.failure_rate,
+            cold_starts=cold.count,
+            cold_start_rate=detail.cold_start_rate(lam.requests),
+            init_p50_ms=init.p50 if init.count else None,
+            throttles=detail.throttles,
+            lambda_usd_per_million=cost.serverless_usd_per_million if cost else None,
+            monolith_usd_per_million=cost.monolith_usd_per_million if cost else None,
+            crossover_rps=cost.crossover_rps if cost else None,
+            curve_max_rps=max((p.rps for p in cost.curve), default=None) if cost else None,
+        )
+    )
+    series = Series(
+        latency_cdf={
+            name: latency_cdf(h) for name in PATHS if (h := run.histograms.get(name)) is not None
+        },
+        seconds=seconds,
+    )
+    return Report(
+        meta=meta,
+        monolith=monolith,
+        lambda_=lam,
+        detail=detail,
+        monolith_capacity_rps=capacity,
+        cost=cost,
+        cost_note=cost_note,
+        verdict=verdict,
+        series=series,
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def write_report(run_dir: Path, files: dict[str, str]) -> None:
+    """The one place that writes the report: each file atomically, next to `raw/`."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        target = run_dir / name
+        tmp = target.with_name(name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+
+
+def build_report(run_dir: Path, prices_path: Path | None = None) -> Report:
+    """Rebuild `report.json`, `summary.md` and `index.html` of a run from its `raw/` results."""
+    run_dir = Path(run_dir)
+    report = gather(read_raw(run_dir), prices_path)
+    document = report.to_json()
+    write_report(
+        run_dir,
+        {
+            REPORT_JSON: json.dumps(document, indent=2) + "\n",
+            SUMMARY_MD: render_summary(report),
+            INDEX_HTML: render_html(report),
+        },
+    )
+    return report

@@ -1,0 +1,304 @@
+"""Metric math over the raw results, as pure functions (no files, no clocks).
+
+Every function takes an iterable and folds it in one pass, keeping running aggregates and HDR
+histograms, never a list of per-request or per-invocation records. What they keep grows with the
+run's length in seconds (one row per second) and with the number of sandboxes (one request id per
+Init Duration, for the cold-start join), not with the number of requests.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from hdrh.histogram import HdrHistogram
+
+from loadtests.report.raw import (
+    HIGHEST_US,
+    LOWEST_US,
+    ColdStart,
+    DbSample,
+    LambdaReport,
+    LambdaSample,
+    Sample,
+    SecondRow,
+    new_latency_histogram,
+)
+
+# Percentiles at which the CDF is drawn: dense where the tail is.
+CDF_PERCENTILES: tuple[float, ...] = (
+    *(float(p) for p in range(0, 90, 2)),
+    *(90 + 0.5 * i for i in range(18)),
+    *(99 + 0.1 * i for i in range(9)),
+    99.9,
+    99.95,
+    99.99,
+    99.999,
+    100.0,
+)
+
+
+def record_ms(histogram: HdrHistogram, ms: float) -> None:
+    """Record a duration in milliseconds into a microsecond histogram, clamped to its range."""
+    histogram.record_value(max(LOWEST_US, min(HIGHEST_US, round(ms * 1000))))
+
+
+def _ms(histogram: HdrHistogram, percentile: float) -> float:
+    return float(histogram.get_value_at_percentile(percentile)) / 1000
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Milliseconds, read from an HDR histogram of microseconds (exact to 3 significant digits)."""
+
+    count: int
+    p50: float
+    p90: float
+    p99: float
+    p999: float
+    max: float
+    mean: float
+
+    def to_json(self) -> dict[str, float]:
+        return {
+            "p50": self.p50,
+            "p90": self.p90,
+            "p99": self.p99,
+            "p999": self.p999,
+            "max": self.max,
+            "mean": round(self.mean, 3),
+        }
+
+
+def latency_summary(histogram: HdrHistogram) -> Latency:
+    count = int(histogram.get_total_count())
+    if count == 0:
+        return Latency(0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    return Latency(
+        count=count,
+        p50=_ms(histogram, 50),
+        p90=_ms(histogram, 90),
+        p99=_ms(histogram, 99),
+        p999=_ms(histogram, 99.9),
+        max=float(histogram.get_max_value()) / 1000,
+        mean=float(histogram.get_mean_value()) / 1000,
+    )
+
+
+def latency_cdf(
+    histogram: HdrHistogram, percentiles: Sequence[float] = CDF_PERCENTILES
+) -> list[tuple[float, float]]:
+    """(latency ms, percentile) points of the CDF; empty for an empty histogram."""
+    if histogram.get_total_count() == 0:
+        return []
+    values = histogram.get_percentile_to_value_dict(list(percentiles))
+    return [(float(values[p]) / 1000, p) for p in percentiles]
+
+
+# --- the per-second rows ---------------------------------------------------------------------
+
+
+def split_timeseries(rows: Iterable[SecondRow]) -> dict[str, list[SecondRow]]:
+    """Rows by path, sorted by second (one row per second and path: grows with duration)."""
+    out: dict[str, list[SecondRow]] = {}
+    for row in rows:
+        out.setdefault(row.path, []).append(row)
+    for series in out.values():
+        series.sort(key=lambda r: r.t)
+    return out
+
+
+def sustained_peak_rps(rows: Sequence[SecondRow], window_s: int = 5) -> float:
+    """The best `window_s`-second mean of successful requests per second.
+
+    Used as the monolith's measured capacity: it is a lower bound unless the run saturated the
+    monolith. Gaps (seconds without a row) count as zero. Empty rows give 0.0.
+    """
+    if not rows:
+        return 0.0
+    ok = {row.t: row.requests - row.failures for row in rows}
+    first, last = min(ok), max(ok)
+    span = last - first + 1
+    window = max(1, min(window_s, span))
+    running = sum(ok.get(t, 0) for t in range(first, first + window))
+    best = running
+    for start in range(first + 1, last - window + 2):
+        running += ok.get(start + window - 1, 0) - ok.get(start - 1, 0)
+        best = max(best, running)
+    return best / window
+
+
+# --- Lambda REPORT records -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvocationStats:
+    """Lambda's own view of the run, from the REPORT records."""
+
+    invocations: int
+    billed_ms_total: int
+    billed_ms_mean: float
+    duration: Latency
+    init_reports: int
+    init: Latency
+    max_memory_used_mb: int
+    statuses: dict[str, int]
+    init_request_ids: frozenset[str]  # one per sandbox start: for the cold-start join
+
+
+def summarize_reports(reports: Iterable[LambdaReport]) -> InvocationStats:
+    durations, inits = new_latency_histogram(), new_latency_histogram()
+    invocations = billed = max_memory = 0
+    statuses: Counter[str] = Counter()
+    init_ids: set[str] = set()
+    for report in reports:
+        invocations += 1
+        billed += report.billed_ms
+        max_memory = max(max_memory, report.max_memory_mb)
+        statuses[report.status] += 1
+        record_ms(durations, report.duration_ms)
+        if report.init_ms is not None:
+            record_ms(inits, report.init_ms)
+            init_ids.add(report.request_id)
+    return InvocationStats(
+        invocations=invocations,
+        billed_ms_total=billed,
+        billed_ms_mean=billed / invocations if invocations else 0.0,
+        duration=latency_summary(durations),
+        init_reports=int(inits.get_total_count()),
+        init=latency_summary(inits),
+        max_memory_used_mb=max_memory,
+        statuses=dict(sorted(statuses.items())),
+        init_request_ids=frozenset(init_ids),
+    )
+
+
+# --- cold starts seen by the client ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColdStartSecond:
+    t: int
+    count: int
+    max_latency_ms: float
+
+
+@dataclass(frozen=True)
+class ColdStartStats:
+    count: int
+    joined: int  # rows whose request id matches a REPORT with an Init Duration
+    latency: Latency  # client-side latency of the cold-start requests
+    init: Latency  # Init Duration as recorded on the client-side rows
+    per_second: tuple[ColdStartSecond, ...]
+
+
+def summarize_cold_starts(
+    rows: Iterable[ColdStart], init_request_ids: frozenset[str] = frozenset()
+) -> ColdStartStats:
+    latencies, inits = new_latency_histogram(), new_latency_histogram()
+    count = joined = 0
+    seconds: dict[int, tuple[int, float]] = {}
+    for row in rows:
+        count += 1
+        if row.request_id is not None and row.request_id in init_request_ids:
+            joined += 1
+        record_ms(latencies, row.latency_ms)
+        if row.init_ms is not None:
+            record_ms(inits, row.init_ms)
+        second = int(row.t)
+        n, worst = seconds.get(second, (0, 0.0))
+        seconds[second] = (n + 1, max(worst, row.latency_ms))
+    return ColdStartStats(
+        count=count,
+        joined=joined,
+        latency=latency_summary(latencies),
+        init=latency_summary(inits),
+        per_second=tuple(ColdStartSecond(t, n, w) for t, (n, w) in sorted(seconds.items())),
+    )
+
+
+# --- service and database samples ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LambdaSecond:
+    t: int
+    concurrent_executions: int  # highest sample in the second
+    sandboxes_warm: int
+    sandboxes_busy: int
+    throttles: int  # new throttles since the previous sample
+    cold_starts: int  # new sandbox starts since the previous sample
+
+
+@dataclass(frozen=True)
+class DbSecond:
+    t: int
+    monolith: int
+    lambda_: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SampleStats:
+    concurrency_peak: int
+    sandboxes_peak: int
+    throttles: int  # Lambda service's count over the run (difference of its counter)
+    cold_starts: int  # Lambda service's sandbox starts over the run
+    db_peak_monolith: int
+    db_peak_lambda: int
+    db_peak_total: int
+    lambda_seconds: tuple[LambdaSecond, ...]
+    db_seconds: tuple[DbSecond, ...]
+
+
+def _delta(previous: int | None, current: int) -> int:
+    """Increase of a cumulative counter; a drop means the counter restarted from zero."""
+    if previous is None:
+        return 0
+    return current - previous if current >= previous else current
+
+
+def summarize_samples(samples: Iterable[Sample]) -> SampleStats:
+    lam: dict[int, LambdaSecond] = {}
+    db: dict[int, DbSecond] = {}
+    last_throttles: int | None = None
+    last_cold: int | None = None
+    for sample in samples:
+        second = int(sample.t)
+        if isinstance(sample, LambdaSample):
+            throttles = _delta(last_throttles, sample.throttles)
+            cold = _delta(last_cold, sample.cold_starts)
+            last_throttles, last_cold = sample.throttles, sample.cold_starts
+            seen = lam.get(second)
+            lam[second] = LambdaSecond(
+                t=second,
+                concurrent_executions=max(
+                    sample.concurrent_executions, seen.concurrent_executions if seen else 0
+                ),
+                sandboxes_warm=max(sample.sandboxes_warm, seen.sandboxes_warm if seen else 0),
+                sandboxes_busy=max(sample.sandboxes_busy, seen.sandboxes_busy if seen else 0),
+                throttles=throttles + (seen.throttles if seen else 0),
+                cold_starts=cold + (seen.cold_starts if seen else 0),
+            )
+        elif isinstance(sample, DbSample):
+            seen_db = db.get(second)
+            db[second] = DbSecond(
+                t=second,
+                monolith=max(sample.monolith, seen_db.monolith if seen_db else 0),
+                lambda_=max(sample.lambda_, seen_db.lambda_ if seen_db else 0),
+                total=max(sample.total, seen_db.total if seen_db else 0),
+            )
+    lambda_rows = tuple(lam[t] for t in sorted(lam))
+    db_rows = tuple(db[t] for t in sorted(db))
+    return SampleStats(
+        concurrency_peak=max((r.concurrent_executions for r in lambda_rows), default=0),
+        sandboxes_peak=max((r.sandboxes_warm + r.sandboxes_busy for r in lambda_rows), default=0),
+        throttles=sum(r.throttles for r in lambda_rows),
+        cold_starts=sum(r.cold_starts for r in lambda_rows),
+        db_peak_monolith=max((r.monolith for r in db_rows), default=0),
+        db_peak_lambda=max((r.lambda_ for r in db_rows), default=0),
+        db_peak_total=max((r.total for r in db_rows), default=0),
+        lambda_seconds=lambda_rows,
+        db_seconds=db_rows,
+    )

@@ -1,0 +1,338 @@
+"""Render a gathered `Report` as `summary.md` and a self-contained `index.html` (Jinja, last).
+
+Pure: a report in, text out. The plots are inline SVG made by `svg.py`; the page loads nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from loadtests.report.model import PathReport, Report
+from loadtests.report.svg import (
+    ACCENT_COLOR,
+    LAMBDA_COLOR,
+    MONOLITH_COLOR,
+    MUTED_COLOR,
+    Chart,
+    Rule,
+    Series,
+    render_chart,
+)
+from loadtests.report.verdict import approx, fmt_rps
+
+TEMPLATES = Path(__file__).with_name("templates")
+DASH = "—"
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+# --- the side-by-side table ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    metric: str
+    monolith: str
+    lambda_: str
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f} ms" if value < 100 else f"{value:,.0f} ms"
+
+
+def _usd(value: float | None) -> str:
+    return DASH if value is None else f"${value:,.2f}"
+
+
+def _pct(rate: float) -> str:
+    return f"{rate * 100:.2f}%"
+
+
+def table_rows(report: Report) -> list[Row]:
+    mono, lam, d = report.monolith, report.lambda_, report.detail
+    init = d.init_duration()
+
+    def both(metric: str, value: Callable[[PathReport], str]) -> Row:
+        return Row(metric, value(mono), value(lam))
+
+    rows = [
+        both("Requests", lambda p: f"{p.requests:,}"),
+        both("Failed requests", lambda p: f"{p.failures:,} ({_pct(p.failure_rate)})"),
+        both("Throughput", lambda p: f"{p.rps:,.1f} req/s"),
+        both("Latency p50", lambda p: _ms(p.latency.p50)),
+        both("Latency p90", lambda p: _ms(p.latency.p90)),
+        both("Latency p99", lambda p: _ms(p.latency.p99)),
+        both("Latency p99.9", lambda p: _ms(p.latency.p999)),
+        both("Latency max", lambda p: _ms(p.latency.max)),
+        Row(
+            "Cold starts",
+            DASH,
+            f"{d.cold_starts.count:,} ({_pct(d.cold_start_rate(lam.requests))})",
+        ),
+        Row(
+            "Init Duration p50 / max",
+            DASH,
+            f"{_ms(init.p50)} / {_ms(init.max)}" if init.count else DASH,
+        ),
+        Row("Throttled requests", DASH, f"{d.throttles:,}"),
+        Row(
+            "Peak concurrency",
+            f"{report.meta.monolith.workers} workers x {report.meta.monolith.threads} threads",
+            f"{d.samples.concurrency_peak:,}",
+        ),
+        both("Peak DB connections", lambda p: f"{p.db_connections_peak:,}"),
+        Row(
+            "Billed duration (mean)",
+            DASH,
+            f"{d.invocations.billed_ms_mean:,.1f} ms" if d.invocations.invocations else DASH,
+        ),
+        Row(
+            "Max memory used",
+            DASH,
+            f"{d.invocations.max_memory_used_mb} of {d.memory_mb} MB"
+            if d.invocations.invocations
+            else DASH,
+        ),
+        both("USD per 1M requests", lambda p: _usd(p.usd_per_million)),
+    ]
+    return rows
+
+
+# --- the figures -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    plot: str  # data-plot attribute
+    title: str
+    caption: str
+    svg: Markup
+
+
+COLORS = {"monolith": MONOLITH_COLOR, "lambda": LAMBDA_COLOR}
+LABELS = {"monolith": "monolith", "lambda": "Lambda"}
+
+
+def _latency_cdf(report: Report) -> Figure:
+    series = [
+        Series(LABELS[p], [(ms, pct) for ms, pct in pts if ms > 0], COLORS[p])
+        for p, pts in report.series.latency_cdf.items()
+    ]
+    chart = Chart(
+        "latency (ms, log scale)", "% of requests at or below", series, x_log=True, y_min=0
+    )
+    caption = (
+        f"Latency distribution of each path, exact from the HDR histograms. p99: monolith "
+        f"{_ms(report.monolith.latency.p99)}, Lambda {_ms(report.lambda_.latency.p99)}."
+    )
+    return Figure("latency-cdf", "Latency CDF", caption, Markup(render_chart(chart)))
+
+
+def _latency_over_time(report: Report) -> Figure:
+    series: list[Series] = []
+    for path, rows in report.series.seconds.items():
+        series.append(Series(f"{LABELS[path]} p50", [(r.t, r.p50_ms) for r in rows], COLORS[path]))
+        series.append(
+            Series(
+                f"{LABELS[path]} p99", [(r.t, r.p99_ms) for r in rows], COLORS[path], dashed=True
+            )
+        )
+    cold = report.detail.cold_starts
+    series.append(
+        Series(
+            "cold start",
+            [(c.t, c.max_latency_ms) for c in cold.per_second],
+            ACCENT_COLOR,
+            style="markers",
+        )
+    )
+    chart = Chart("seconds since start", "latency (ms, log scale)", series, y_log=True)
+    caption = (
+        f"p50 and p99 latency per second for each path; triangles mark seconds with cold starts "
+        f"(at the slowest cold-start request). {cold.count:,} cold starts in total."
+    )
+    return Figure("latency-over-time", "Latency over time", caption, Markup(render_chart(chart)))
+
+
+def _concurrency(report: Report) -> Figure:
+    rows = report.detail.samples.lambda_seconds
+    series = [
+        Series(
+            "concurrent executions",
+            [(r.t, r.concurrent_executions) for r in rows],
+            LAMBDA_COLOR,
+            style="step",
+        ),
+        Series(
+            "sandboxes (warm + busy)",
+            [(r.t, r.sandboxes_warm + r.sandboxes_busy) for r in rows],
+            MUTED_COLOR,
+            dashed=True,
+        ),
+        Series("throttles / s", [(r.t, r.throttles) for r in rows], ACCENT_COLOR, style="step"),
+    ]
+    reserved = report.meta.lambda_.reserved_concurrency
+    rules = [Rule(reserved, f"reserved concurrency {reserved}", "y")] if reserved else []
+    chart = Chart("seconds since start", "count", series, rules=rules, y_min=0)
+    caption = (
+        f"Lambda concurrency, sandboxes and throttles per second, sampled from the Lambda "
+        f"service. Peak concurrency {report.detail.samples.concurrency_peak}; "
+        f"{report.detail.throttles:,} requests throttled."
+    )
+    return Figure(
+        "lambda-concurrency",
+        "Lambda concurrency and throttles",
+        caption,
+        Markup(render_chart(chart)),
+    )
+
+
+def _db_connections(report: Report) -> Figure:
+    rows = report.detail.samples.db_seconds
+    series = [
+        Series("monolith", [(r.t, r.monolith) for r in rows], MONOLITH_COLOR, style="step"),
+        Series("Lambda", [(r.t, r.lambda_) for r in rows], LAMBDA_COLOR, style="step"),
+        Series(
+            "all clients", [(r.t, r.total) for r in rows], MUTED_COLOR, style="step", dashed=True
+        ),
+    ]
+    limit = report.meta.database.max_connections
+    rules = [Rule(limit, f"max_connections {limit}", "y", ACCENT_COLOR)] if limit else []
+    chart = Chart("seconds since start", "open connections", series, rules=rules, y_min=0)
+    caption = (
+        f"Database connections per path (pg_stat_activity by application name). Peaks: "
+        f"monolith {report.monolith.db_connections_peak}, Lambda "
+        f"{report.lambda_.db_connections_peak}, all {report.detail.samples.db_peak_total}."
+    )
+    return Figure("db-connections", "Database connections", caption, Markup(render_chart(chart)))
+
+
+def _cost(report: Report) -> Figure:
+    cost = report.cost
+    if cost is None:
+        chart = Chart("traffic (req/s)", "USD per month", [])
+        return Figure(
+            "cost-vs-traffic",
+            "Cost vs traffic",
+            report.cost_note or "No cost data.",
+            Markup(render_chart(chart)),
+        )
+    series = [
+        Series(
+            "monolith (EC2 + ALB)",
+            [(p.rps, p.monolith_usd_month) for p in cost.curve],
+            MONOLITH_COLOR,
+        ),
+        Series(
+            "Lambda + API Gateway", [(p.rps, p.lambda_usd_month) for p in cost.curve], LAMBDA_COLOR
+        ),
+    ]
+    rules = [Rule(cost.observed_rps, f"observed {fmt_rps(cost.observed_rps)} req/s")]
+    if cost.crossover_rps is not None:
+        rules.append(
+            Rule(
+                cost.crossover_rps,
+                f"crossover ~{approx(cost.crossover_rps)} req/s",
+                color=ACCENT_COLOR,
+            )
+        )
+    chart = Chart(
+        "steady traffic (req/s, log scale)",
+        "USD per month (log scale)",
+        series,
+        rules=rules,
+        x_log=True,
+        y_log=True,
+    )
+    crossover = (
+        f"Lambda costs more above ~{approx(cost.crossover_rps)} req/s."
+        if cost.crossover_rps is not None
+        else "No crossover in the modelled range."
+    )
+    caption = (
+        f"Monthly cost of each end state at a steady traffic, from this run's billed duration "
+        f"and the monolith's measured capacity ({report.monolith_capacity_rps:,.1f} req/s). "
+        f"{crossover} Prices {cost.region}, as of {cost.prices_as_of}."
+    )
+    return Figure("cost-vs-traffic", "Cost vs traffic", caption, Markup(render_chart(chart)))
+
+
+def figures(report: Report) -> list[Figure]:
+    return [
+        _latency_cdf(report),
+        _latency_over_time(report),
+        _concurrency(report),
+        _db_connections(report),
+        _cost(report),
+    ]
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def conditions_rows(report: Report) -> list[tuple[str, str]]:
+    m = report.meta
+    lam = m.lambda_
+    return [
+        ("Route", m.route),
+        ("Scenario", m.scenario),
+        ("Load model", f"{m.load_model} ({m.load_model_detail})"),
+        ("Users", str(m.users)),
+        ("Duration", f"{m.duration_s:,.0f} s ({m.started_at} to {m.ended_at})"),
+        ("Host", f"{m.host.cores or '?'} cores, Python {m.host.python}, {m.host.platform}"),
+        ("Lambda function", f"{lam.function}, {lam.memory_mb} MB {lam.architecture}"),
+        ("Lambda emulation limits", lam.limits),
+        (
+            "Reserved / provisioned concurrency",
+            f"{lam.reserved_concurrency if lam.reserved_concurrency is not None else 'none'} / "
+            f"{lam.provisioned_concurrency if lam.provisioned_concurrency is not None else 'none'}",
+        ),
+        ("Monolith", f"{m.monolith.workers} workers x {m.monolith.threads} threads"),
+        (
+            "Database max_connections",
+            str(m.database.max_connections) if m.database.max_connections is not None else "?",
+        ),
+    ]
+
+
+def render_summary(report: Report) -> str:
+    return (
+        _environment()
+        .get_template("summary.md.j2")
+        .render(
+            report=report,
+            meta=report.meta,
+            rows=table_rows(report),
+            conditions=conditions_rows(report),
+        )
+    )
+
+
+def render_html(report: Report) -> str:
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            report=report,
+            meta=report.meta,
+            rows=table_rows(report),
+            figures=figures(report),
+            conditions=conditions_rows(report),
+        )
+    )
