@@ -7,7 +7,6 @@ only the histograms, one row per second and path, and one record per cold start 
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +16,14 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from loadtests.classify import ERROR_CLASSES
+from loadtests.report.raw import (
+    COLD_STARTS,
+    COUNTERS,
+    HISTOGRAMS,
+    TIMESERIES,
+    write_json,
+    write_lines,
+)
 
 LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS = 1, 60_000_000, 3
 
@@ -128,14 +135,7 @@ class Collector:
         raw_dir.mkdir(parents=True, exist_ok=True)
         # encode() is already base64 text (compressed HdrHistogram V2 format)
         histograms = {path: stats.histogram.encode().decode() for path, stats in self.paths.items()}
-        (raw_dir / "histograms.json").write_text(json.dumps(histograms))
-        counters = {path: stats.counters() for path, stats in self.paths.items()}
-        (raw_dir / "counters.json").write_text(json.dumps(counters, indent=2))
-        _write_lines(raw_dir / "timeseries.jsonl", self.timeseries)
-        _write_lines(raw_dir / "cold_starts.jsonl", self.cold_starts)
-
-
-def _write_lines(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w") as handle:
-        for row in rows:
-            handle.write(json.dumps(row) + "\n")
+        write_json(raw_dir / HISTOGRAMS, histograms)
+        write_json(raw_dir / COUNTERS, {path: s.counters() for path, s in self.paths.items()})
+        write_lines(raw_dir / TIMESERIES, self.timeseries)
+        write_lines(raw_dir / COLD_STARTS, self.cold_starts)

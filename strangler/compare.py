@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import settings as lt
+from loadtests.report.raw import LAMBDA_REPORTS, META, SAMPLES, write_json, write_lines
 from loadtests.samplers import Sampler
 from loadtests.shapes import stages_for
 from strangler.config import Config
-from strangler.errors import ProcessError, StranglerError
+from strangler.errors import ProcessError
 from strangler.gateway import GatewayConfig, gateway_argv, save_route_table
 from strangler.migrate import MigrationError
 from strangler.procs import ProcessTable, log_tail, wait_http_ok
@@ -99,16 +100,14 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
     finally:
         for path in urls:
             processes.stop(f"gateway-{path}")
-    _write_lines(raw_dir / "samples.jsonl", samples)
+    write_lines(raw_dir / SAMPLES, samples)
     _copy_reports(
         config.run_dir / "lambda-logs" / "reports.jsonl",
-        raw_dir / "lambda_reports.jsonl",
+        raw_dir / LAMBDA_REPORTS,
         started,
         ended,
     )
-    (raw_dir / "meta.json").write_text(
-        json.dumps(_meta(config, request, function, status, run_id, started, ended), indent=2)
-    )
+    write_json(raw_dir / META, _meta(config, request, function, status, run_id, started, ended))
     return run_dir
 
 
@@ -277,12 +276,3 @@ def _meta(
         "monolith": {"workers": config.monolith.workers, "threads": config.monolith.threads},
         "database": {"max_connections": config.database.max_connections},
     }
-
-
-def _write_lines(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w") as handle:
-        for row in rows:
-            handle.write(json.dumps(row) + "\n")
-
-
-__all__ = ["CompareRequest", "StranglerError", "run_compare"]

@@ -182,6 +182,8 @@ class RawRun:
 
 def _to_json(record: Any) -> dict[str, Any]:
     """A record as the JSON object of the raw format (`lambda_` is written `lambda`)."""
+    if isinstance(record, Mapping):
+        return dict(record)
     out: dict[str, Any] = {}
     for name in record.__dataclass_fields__:
         value = getattr(record, name)
@@ -436,14 +438,16 @@ def _write_atomic(path: Path, write: Callable[[Any], None]) -> None:
     os.replace(tmp, path)
 
 
-def _write_json(path: Path, document: Any) -> None:
+def write_json(path: Path, document: Any) -> None:
     def write(handle: Any) -> None:
         json.dump(document, handle, indent=2)
 
     _write_atomic(path, write)
 
 
-def _write_lines(path: Path, records: Iterable[Any]) -> None:
+def write_lines(path: Path, records: Iterable[Any]) -> None:
+    """One JSON object a line (records: the dataclasses above, or plain dicts), atomically."""
+
     def write(handle: Any) -> None:
         for record in records:
             handle.write(json.dumps(_to_json(record), separators=(",", ":")) + "\n")
@@ -459,9 +463,9 @@ def write_raw(run_dir: Path, run: RawRun) -> Path:
     histograms = {path: h.encode().decode("ascii") for path, h in run.histograms.items()}
     counters = {path: _to_json(c) for path, c in run.counters.items()}
     for name, document in ((META, meta), (HISTOGRAMS, histograms), (COUNTERS, counters)):
-        _write_json(raw / name, document)
-    _write_lines(raw / TIMESERIES, run.timeseries)
-    _write_lines(raw / COLD_STARTS, run.cold_starts)
-    _write_lines(raw / SAMPLES, run.samples)
-    _write_lines(raw / LAMBDA_REPORTS, run.lambda_reports)
+        write_json(raw / name, document)
+    write_lines(raw / TIMESERIES, run.timeseries)
+    write_lines(raw / COLD_STARTS, run.cold_starts)
+    write_lines(raw / SAMPLES, run.samples)
+    write_lines(raw / LAMBDA_REPORTS, run.lambda_reports)
     return raw
