@@ -80,3 +80,31 @@ LOGGING = {
     # Replaces Django's default, which mails admins instead of logging when DEBUG is off.
     "loggers": {"django": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
 }
+
+# X-Ray tracing (aws-xray-sdk), off by default. Off means off: no app, no middleware, no
+# patching, the SDK not even imported. On: a segment per request (sampled at
+# STRANGLER_TRACING_SAMPLE_RATE unless the caller's X-Amzn-Trace-Id already decided), a
+# subsegment per SQL query and per outgoing HTTP call, sent to AWS_XRAY_DAEMON_ADDRESS
+# (default 127.0.0.1:2000). Under Lambda the same settings trace the function's subsegments.
+TRACING = _env_bool("STRANGLER_TRACING", False)
+if TRACING:
+    from aws_xray_sdk.core.sampling.local.sampler import LocalSampler
+
+    _sample_rate = float(os.environ.get("STRANGLER_TRACING_SAMPLE_RATE") or 1.0)
+    if not 0.0 <= _sample_rate <= 1.0:
+        raise ImproperlyConfigured(
+            f"STRANGLER_TRACING_SAMPLE_RATE must be 0..1, got {_sample_rate!r}"
+        )
+    INSTALLED_APPS = ["aws_xray_sdk.ext.django", *INSTALLED_APPS]
+    # first: the request's segment must enclose every other middleware
+    MIDDLEWARE = ["aws_xray_sdk.ext.django.middleware.XRayMiddleware", *MIDDLEWARE]
+    XRAY_RECORDER = {
+        "AWS_XRAY_TRACING_NAME": os.environ.get("STRANGLER_TRACING_NAME") or "wildrydes",
+        "AUTO_INSTRUMENT": True,  # SQL: Django's cursors
+        "PATCH_MODULES": ["httplib"],  # outgoing HTTP (http.client, so urllib and requests too)
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        # local rules only: the daemon's centralised sampling API does not exist locally
+        "SAMPLER": LocalSampler(
+            {"version": 2, "rules": [], "default": {"fixed_target": 0, "rate": _sample_rate}}
+        ),
+    }

@@ -10,6 +10,7 @@ from mangum import Mangum
 
 from serverless import environment
 from serverless.connection_policy import one_connection_per_container
+from serverless.tracing import traced_settings, tracing_enabled
 
 
 def build_adapter(environ: Mapping[str, str] | None = None) -> Mangum:
@@ -31,6 +32,15 @@ def build_adapter(environ: Mapping[str, str] | None = None) -> Mangum:
             alias: one_connection_per_container(entry)
             for alias, entry in settings.DATABASES.items()
         }
+    if tracing_enabled(env, environment.TRACING):
+        traced = traced_settings(
+            settings.INSTALLED_APPS,
+            settings.MIDDLEWARE,
+            getattr(settings, "XRAY_RECORDER", None),
+            name=env.get(environment.TRACING_NAME) or env.get("AWS_LAMBDA_FUNCTION_NAME", "lambda"),
+        )
+        for key, value in traced.items():
+            setattr(settings, key, value)
     module_name, _, attribute = env.get(
         environment.DJANGO_ASGI, environment.DEFAULT_ASGI
     ).partition(":")

@@ -21,3 +21,10 @@ COLD_START_HEADER = "STRANGLER_COLD_START_HEADER"
 
 DEFAULT_ASGI = "monolith.asgi:application"
 DEFAULT_COLD_START_HEADER = "x-strangler-cold-start"
+
+TRACING = "STRANGLER_TRACING"
+"""``1``: trace with aws-xray-sdk in Lambda mode (subsegments under the function segment whose
+id the runtime puts in ``_X_AMZN_TRACE_ID``); default off: the SDK is not even imported."""
+
+TRACING_NAME = "STRANGLER_TRACING_NAME"
+"""Name of the function's request subsegment (default: the function name)."""

@@ -44,6 +44,13 @@ def gateway_argv(config: GatewayConfig, python: str = sys.executable) -> Sequenc
         argv += ["--access-log", str(config.access_log)]
     if config.allow_non_loopback:
         argv.append("--allow-non-loopback")
+    if config.xray_daemon_address is not None:
+        argv += [
+            "--xray-daemon-address",
+            config.xray_daemon_address,
+            "--trace-sample-rate",
+            repr(config.trace_sample_rate),
+        ]
     return argv
 
 

@@ -40,7 +40,21 @@ def parse_args(argv: Sequence[str] | None = None) -> GatewayConfig:
     parser.add_argument(
         "--allow-non-loopback", action="store_true", help="allow binding a non-loopback address"
     )
+    parser.add_argument(
+        "--xray-daemon-address",
+        metavar="HOST:PORT",
+        help="trace requests: start or continue X-Amzn-Trace-Id and send the stage segment to "
+        "this X-Ray daemon (the local collector); default off",
+    )
+    parser.add_argument(
+        "--trace-sample-rate",
+        type=float,
+        default=1.0,
+        help="share of requests without a sampling decision to trace, 0..1 (default 1)",
+    )
     args = parser.parse_args(argv)
+    if not 0.0 <= args.trace_sample_rate <= 1.0:
+        parser.error("--trace-sample-rate must be between 0 and 1")
     return GatewayConfig(
         routes_path=args.routes,
         monolith_url=args.monolith_url,
@@ -50,6 +64,8 @@ def parse_args(argv: Sequence[str] | None = None) -> GatewayConfig:
         access_log=args.access_log,
         target_header=args.target_header,
         allow_non_loopback=args.allow_non_loopback,
+        xray_daemon_address=args.xray_daemon_address,
+        trace_sample_rate=args.trace_sample_rate,
     )
 
 

@@ -106,15 +106,19 @@ class Passthrough:
         server_port: int,
         timeout_s: float,
         extra_headers: Mapping[str, str],
+        trace_header: str | None = None,
     ) -> ForwardResult:
         """Send ``request`` to ``base_url`` and write the answer to the client.
 
-        ``body`` is the already-read body, or None to stream it from the client. Raises
+        ``body`` is the already-read body, or None to stream it from the client;
+        ``trace_header`` replaces the client's ``X-Amzn-Trace-Id`` (tracing on). Raises
         IntegrationTimeout / UpstreamUnavailable before anything is written to the client.
         """
         base = urlsplit(base_url)
         host, port = base.hostname or "127.0.0.1", base.port or 80
         headers = upstream_request_headers(request.headers, client_ip, server_port)
+        if trace_header is not None:
+            headers["X-Amzn-Trace-Id"] = trace_header
         data: bytes | AsyncIterator[bytes] | None = body
         if body is None:
             data = _iter_body(request.content)

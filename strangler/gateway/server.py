@@ -43,6 +43,7 @@ from strangler.gateway.matching import Match, RouteMatcher
 from strangler.gateway.passthrough import STREAM_THRESHOLD, Passthrough
 from strangler.gateway.routes import MONOLITH_TARGET, RouteTableError, load_route_table
 from strangler.gateway.throttle import Clock, Throttler
+from strangler.gateway.tracing import TRACE_HEADER, GatewayTrace, GatewayTracer
 from strangler.gateway.upstream import UpstreamPool
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ class GatewayConfig:
     reload_interval_s: float = 0.2
     max_body_bytes: int = MAX_BODY_BYTES
     api: ApiContext = field(default_factory=ApiContext)
+    xray_daemon_address: str | None = None
+    """host:port of the X-Ray daemon (collector); None: tracing off, headers untouched."""
+    trace_sample_rate: float = 1.0
+    """Share of requests without a sampling decision that are traced (0..1)."""
 
 
 def check_bind_address(host: str, allow_non_loopback: bool) -> None:
@@ -111,6 +116,7 @@ class Gateway:
         self._runner: web.ServerRunner | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._access_log: AccessLog | None = None
+        self._tracer: GatewayTracer | None = None
         self._port = config.port
         self._file: tuple[int, int, int] | None = None
         table = load_route_table(config.routes_path)
@@ -136,6 +142,8 @@ class Gateway:
         self._lambda = LambdaIntegration(self._session, cfg.lambda_url)
         if cfg.access_log is not None:
             self._access_log = AccessLog(cfg.access_log)
+        if cfg.xray_daemon_address is not None:
+            self._tracer = GatewayTracer(cfg.xray_daemon_address, cfg.trace_sample_rate, cfg.api)
         server = web.Server(self._handle, access_log=None)
         self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=5.0)
         await self._runner.setup()
@@ -159,6 +167,8 @@ class Gateway:
         self._pool.close()
         if self._access_log is not None:
             self._access_log.close()
+        if self._tracer is not None:
+            self._tracer.close()
 
     def reload(self) -> bool:
         """Load the route table file again; on error log it and keep the current table."""
@@ -189,6 +199,8 @@ class Gateway:
         ctx = _Exchange(
             request_id=new_request_id(), epoch_ms=epoch_ms, client_ip=request.remote or ""
         )
+        if self._tracer is not None:
+            ctx.trace = self._tracer.begin(request.headers.get(TRACE_HEADER), epoch_ms / 1000)
         match = state.matcher.match(request.method, request.path)
         response: web.StreamResponse
         if match is None:
@@ -204,6 +216,18 @@ class Gateway:
                 response = self._error(413, ctx)
             else:
                 response = await self._integrate(request, match, ctx)
+        if self._tracer is not None and ctx.trace is not None:
+            self._tracer.finish(
+                ctx.trace,
+                time.time(),
+                method=request.method,
+                url=f"{self.url}{request.raw_path}",
+                status=response.status,
+                client_ip=ctx.client_ip,
+                request_id=ctx.request_id,
+                route_key=ctx.route_key,
+                target=ctx.target,
+            )
         self._log(request, response, ctx)
         return response
 
@@ -232,6 +256,7 @@ class Gateway:
                     server_port=self._port,
                     timeout_s=timeout_s,
                     extra_headers=self._gateway_headers(ctx),
+                    trace_header=None if ctx.trace is None else ctx.trace.downstream,
                 )
             except IntegrationError as exc:
                 ctx.integration_error = str(exc)
@@ -262,7 +287,9 @@ class Gateway:
             integration.function,
             event,
             timeout_s=timeout_s,
-            trace_id=request.headers.get("X-Amzn-Trace-Id"),
+            trace_id=(
+                request.headers.get(TRACE_HEADER) if ctx.trace is None else ctx.trace.downstream
+            ),
         )
         ctx.function = outcome.function
         ctx.lambda_request_id = outcome.lambda_request_id
@@ -288,6 +315,8 @@ class Gateway:
         headers = {REQUEST_ID_HEADER: ctx.request_id}
         if ctx.target is not None:
             headers[self.config.target_header] = ctx.target
+        if ctx.trace is not None:
+            headers[TRACE_HEADER] = ctx.trace.response_header
         return headers
 
     def _error(
@@ -350,6 +379,7 @@ class _Exchange:
     init_duration_ms: str | None = None
     sandbox_id: str | None = None
     cold_start: bool | None = None
+    trace: GatewayTrace | None = None
 
 
 async def _read_body(request: web.BaseRequest, limit: int) -> bytes | None:

@@ -248,6 +248,7 @@ class SandboxPool:
             limits=self._limits,
             provisioned=provisioned,
             on_exit=self._on_exit,
+            xray_daemon_address=self.settings.xray_daemon_address,
         )
         self._all.add(sandbox)
         return sandbox

@@ -89,6 +89,7 @@ def sandbox_environment(
     stream: str,
     provisioned: bool,
     host_env: Mapping[str, str],
+    xray_daemon_address: str | None = None,
 ) -> dict[str, str]:
     """The process environment Lambda gives a Python 3.11 runtime, plus the function's own."""
     task_root = str(Path(spec.code_paths[0]).resolve())
@@ -113,6 +114,10 @@ def sandbox_environment(
         "PGAPPNAME": f"lambda:{spec.name}:{sandbox_id}",
         **DUMMY_CREDENTIALS,
     }
+    if xray_daemon_address is not None:
+        # Lambda sets these with active tracing; the runtime sets _X_AMZN_TRACE_ID per event
+        env["AWS_XRAY_DAEMON_ADDRESS"] = xray_daemon_address
+        env["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR"
     env.update(spec.environment)
     return env
 
@@ -128,12 +133,14 @@ class Sandbox:
         limits: Limits,
         provisioned: bool = False,
         on_exit: Callable[[Sandbox], None] = lambda _: None,
+        xray_daemon_address: str | None = None,
     ) -> None:
         stream_hex = uuid.uuid4().hex
         self.id = stream_hex[:12]
         self.spec = spec
         self.region = region
         self.provisioned = provisioned
+        self.xray_daemon_address = xray_daemon_address
         self.stream = log_stream_name(datetime.now(UTC), stream_hex)
         self.log = LogStream(log_dir, spec.name, self.stream)
         self.last_used = time.monotonic()
@@ -178,6 +185,7 @@ class Sandbox:
             stream=self.stream,
             provisioned=self.provisioned,
             host_env=os.environ,
+            xray_daemon_address=self.xray_daemon_address,
         )
         try:
             self._cgroup = self._limits.create(self.id, self.spec.memory_mb)

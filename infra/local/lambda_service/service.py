@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+from infra.local.xray.emitter import UdpSegmentEmitter
+
 from . import faults
 from .errors import FunctionNotFoundError, RequestTooLargeError, ThrottledError
 from .invoke_api import InvokeApiServer
@@ -36,6 +38,7 @@ from .pool import SandboxPool
 from .runtime_api import Invocation, RuntimeApiServer
 from .sandbox import InitOutcome, InitStatus, InvokeStatus, Sandbox
 from .spec import FunctionSpec, ServiceSettings, validate_functions
+from .xray import InvocationTimes, InvocationTrace, begin_invocation_trace, invocation_segments
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # 6 MB: RequestResponse invocation payload quota
 EVENT_WORKERS = 64
@@ -57,6 +60,16 @@ def new_trace_id(now: float) -> str:
     return f"Root=1-{int(now):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
 
 
+@dataclass
+class _TraceClock:
+    """One traced invocation's trace context and the phases timed so far (epoch seconds)."""
+
+    trace: InvocationTrace
+    received: float
+    init_start: float | None = None
+    init_ms: float | None = None
+
+
 class LambdaService:
     def __init__(self, settings: ServiceSettings, functions: Iterable[FunctionSpec]) -> None:
         self.settings = settings.validate()
@@ -71,6 +84,9 @@ class LambdaService:
         self._events = ThreadPoolExecutor(EVENT_WORKERS, thread_name_prefix="lambda-event")
         self._stopping = threading.Event()
         self._api: InvokeApiServer | None = None
+        self._xray: UdpSegmentEmitter | None = None
+        if self.settings.xray_daemon_address is not None:
+            self._xray = UdpSegmentEmitter(self.settings.xray_daemon_address)
 
     @property
     def url(self) -> str:
@@ -99,6 +115,8 @@ class LambdaService:
         self._runtime.stop()
         if self._reports is not None:
             self._reports.close()
+        if self._xray is not None:
+            self._xray.close()
 
     def __enter__(self) -> LambdaService:
         return self.start()
@@ -142,6 +160,13 @@ class LambdaService:
         lease = self._pool.acquire(spec.name)
         sandbox = lease.sandbox
         now = time.time()
+        clock = None
+        if self._xray is not None:
+            trace = begin_invocation_trace(
+                trace_id, now=now, sample_rate=self.settings.trace_sample_rate
+            )
+            clock = _TraceClock(trace, now) if trace.sampled else None
+            trace_id = trace.runtime_header
         invocation = Invocation(
             request_id=request_id or str(uuid.uuid4()),
             payload=payload,
@@ -152,6 +177,8 @@ class LambdaService:
         )
         init_ms = None
         if lease.cold:
+            if clock is not None:
+                clock.init_start = time.time()
             try:
                 sandbox.start()
             except BaseException:
@@ -159,11 +186,51 @@ class LambdaService:
                 raise
             init = sandbox.wait_ready(self.settings.init_timeout_s)
             self._pool.mark_started(sandbox)
+            if clock is not None:
+                clock.init_ms = init.init_ms
             if init.status is not InitStatus.READY:
-                return self._init_failed(sandbox, invocation, init, log_tail)
+                result = self._init_failed(sandbox, invocation, init, log_tail)
+                self._trace(clock, sandbox, result, None, None)
+                return result
             init_ms = init.init_ms
             sandbox.max_memory_mb()  # a baseline, in case the process dies mid-invoke
-        return self._run(sandbox, invocation, init_ms, cold=lease.cold, log_tail=log_tail)
+        invoke_start = time.time()
+        result = self._run(sandbox, invocation, init_ms, cold=lease.cold, log_tail=log_tail)
+        self._trace(clock, sandbox, result, invoke_start, result.duration_ms)
+        return result
+
+    def _trace(
+        self,
+        clock: _TraceClock | None,
+        sandbox: Sandbox,
+        result: InvokeResult,
+        invoke_start: float | None,
+        invoke_ms: float | None,
+    ) -> None:
+        """Send Lambda's own segments of a sampled invocation to the X-Ray daemon."""
+        if clock is None or self._xray is None:
+            return
+        init_end = None
+        if clock.init_start is not None and clock.init_ms is not None:
+            init_end = clock.init_start + clock.init_ms / 1000
+        times = InvocationTimes(
+            received=clock.received,
+            init_start=clock.init_start,
+            init_end=init_end,
+            invoke_start=invoke_start,
+            invoke_end=None if invoke_start is None else invoke_start + (invoke_ms or 0) / 1000,
+            done=time.time(),
+        )
+        for segment in invocation_segments(
+            clock.trace,
+            times,
+            function=sandbox.spec.name,
+            arn=sandbox.spec.arn(self.settings.region),
+            request_id=result.request_id,
+            region=self.settings.region,
+            failed=result.function_error is not None,
+        ):
+            self._xray.send(segment)
 
     def invoke_event(self, name: str, payload: bytes) -> str:
         """An Event invocation: checked now, run in the background; returns its request id."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from infra.local.xray.emitter import parse_daemon_address
 from strangler.errors import ConfigError
 
 ACCOUNT_ID = "123456789012"
@@ -109,6 +110,8 @@ class ServiceSettings:
     init_timeout_s: float = 10.0
     log_dir: str = ".strangler/lambda-logs"
     enforce_limits: Literal["auto", "off"] = "auto"
+    xray_daemon_address: str | None = None  # host:port of the collector; None: tracing off
+    trace_sample_rate: float = 1.0  # for invocations whose caller made no sampling decision
 
     def validate(self, where: str = "settings") -> ServiceSettings:
         if not 0 <= self.port <= 65535:
@@ -125,6 +128,13 @@ class ServiceSettings:
             raise _fail(where, "enforce_limits", "must be 'auto' or 'off'")
         if not self.log_dir:
             raise _fail(where, "log_dir", "must be a directory path")
+        if not 0.0 <= self.trace_sample_rate <= 1.0:
+            raise _fail(where, "trace_sample_rate", "must be between 0 and 1")
+        if self.xray_daemon_address is not None:
+            try:
+                parse_daemon_address(self.xray_daemon_address)
+            except ValueError as exc:
+                raise _fail(where, "xray_daemon_address", str(exc)) from None
         return self
 
 
@@ -146,12 +156,13 @@ def validate_functions(
 
 _INT_FIELDS = {"port", "account_concurrency", "memory_mb", "provisioned_concurrency"}
 _OPTIONAL_INT_FIELDS = {"scale_limit_per_10s", "reserved_concurrency"}
-_FLOAT_FIELDS = {"timeout_s", "idle_timeout_s", "init_timeout_s"}
+_FLOAT_FIELDS = {"timeout_s", "idle_timeout_s", "init_timeout_s", "trace_sample_rate"}
+_OPTIONAL_TEXT_FIELDS = {"xray_daemon_address"}
 
 
 def _coerce(where: str, key: str, value: Any) -> Any:
     """Check JSON types field by field, so the error names the field instead of a TypeError."""
-    if key in _OPTIONAL_INT_FIELDS and value is None:
+    if key in _OPTIONAL_INT_FIELDS | _OPTIONAL_TEXT_FIELDS and value is None:
         return None
     if key in _INT_FIELDS | _OPTIONAL_INT_FIELDS:
         if isinstance(value, bool) or not isinstance(value, int):
