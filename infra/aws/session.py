@@ -42,7 +42,11 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
             "no AWS region: pass --region, set AWS_REGION (or AWS_DEFAULT_REGION), or set "
             "`region` for the profile in ~/.aws/config"
         )
-    if session.get_credentials() is None:
+    try:
+        credentials = session.get_credentials()
+    except botocore.exceptions.BotoCoreError as exc:  # an expired SSO token, a bad profile ...
+        raise AwsSessionError(f"cannot load AWS credentials: {exc}") from None
+    if credentials is None:
         where = f"profile {profile!r}" if profile else "the standard credential chain"
         raise AwsSessionError(
             f"no AWS credentials found through {where} (environment, ~/.aws files, SSO, "
