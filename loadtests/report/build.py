@@ -33,6 +33,7 @@ from loadtests.report.raw import (
     read_raw,
 )
 from loadtests.report.render import render_html, render_summary
+from loadtests.report.tracing import trace_section
 from loadtests.report.verdict import VerdictInputs, decide
 
 if TYPE_CHECKING:
@@ -180,6 +181,11 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
         cost_note=cost_note,
         verdict=verdict,
         series=series,
+        traces=(
+            trace_section(run.segments, run.cold_starts, run.lambda_reports)
+            if run.segments is not None
+            else None
+        ),
     )
 
 

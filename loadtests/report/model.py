@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from loadtests.report.metrics import ColdStartStats, InvocationStats, Latency, SampleStats
 from loadtests.report.raw import RunMeta, SecondRow
+from loadtests.report.tracing import TraceSection
 from loadtests.report.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ class Report:
     cost_note: str | None  # why there is no cost comparison, when there is none
     verdict: Verdict
     series: Series
+    traces: TraceSection | None = None  # only when the run recorded X-Ray segments
 
     def path(self, name: str) -> PathReport:
         return self.lambda_ if name == "lambda" else self.monolith
@@ -199,4 +201,5 @@ class Report:
             "conditions": self.conditions(),
             "verdict": self.verdict.to_json(),
             "series": self.series.to_json(self.detail),
+            "traces": self.traces.to_json() if self.traces is not None else None,
         }

@@ -31,6 +31,7 @@ LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS = 1, 60_000_000, 3
 META, HISTOGRAMS, COUNTERS = "meta.json", "histograms.json", "counters.json"
 TIMESERIES, COLD_STARTS = "timeseries.jsonl", "cold_starts.jsonl"
 SAMPLES, LAMBDA_REPORTS = "samples.jsonl", "lambda_reports.jsonl"
+SEGMENTS = "segments.jsonl"  # optional: X-Ray segments, as the local collector writes them
 
 T = TypeVar("T")
 
@@ -175,6 +176,9 @@ class RawRun:
     cold_starts: Iterable[ColdStart] = ()
     samples: Iterable[Sample] = ()
     lambda_reports: Iterable[LambdaReport] = ()
+    # X-Ray documents, untouched (strangler.traces assembles them); None: not written here,
+    # since the collector appends to raw/segments.jsonl itself during the run
+    segments: Iterable[dict[str, Any]] | None = None
 
 
 # --- JSON <-> records (pure) ---------------------------------------------------------------
@@ -359,6 +363,12 @@ def parse_sample(data: Any, where: str) -> Sample:
     )
 
 
+def parse_segment(data: Any, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise RawFormatError(f"{where}: a segment must be a JSON object")
+    return data
+
+
 def parse_lambda_report(data: Any, where: str) -> LambdaReport:
     f = _Fields(data, where)
     return LambdaReport(
@@ -428,6 +438,7 @@ def read_raw(run_dir: Path) -> RawRun:
         cold_starts=JsonlStream(raw / COLD_STARTS, parse_cold_start),
         samples=JsonlStream(raw / SAMPLES, parse_sample),
         lambda_reports=JsonlStream(raw / LAMBDA_REPORTS, parse_lambda_report),
+        segments=JsonlStream(raw / SEGMENTS, parse_segment),
     )
 
 
@@ -468,4 +479,6 @@ def write_raw(run_dir: Path, run: RawRun) -> Path:
     write_lines(raw / COLD_STARTS, run.cold_starts)
     write_lines(raw / SAMPLES, run.samples)
     write_lines(raw / LAMBDA_REPORTS, run.lambda_reports)
+    if run.segments is not None:
+        write_lines(raw / SEGMENTS, run.segments)
     return raw
