@@ -275,3 +275,24 @@ def test_errors_name_what_is_missing(clients: Clients, spec: DeploySpec, missing
         match = "not declared"
     with pytest.raises(AwsError, match=match):
         plan(clients, broken)
+
+
+def test_spec_from_config_reads_the_route_table(clients: Clients, tmp_path: Path) -> None:
+    from infra.aws.spec import spec_from_config
+    from strangler.config import load_config
+    from strangler.gateway.routes import default_route_table, save_route_table
+
+    toml = tmp_path / "strangler.toml"
+    toml.write_text('[[functions]]\nname = "wildrydes"\nmemory_mb = 256\n')
+    save_route_table(default_route_table(), tmp_path / "routes.json")
+    zip_file = tmp_path / "w.zip"
+    zip_file.write_bytes(tiny_zip())
+    spec = spec_from_config(
+        load_config(toml, environ={}),
+        stage="dev",
+        project="strangler",
+        monolith_url=MONOLITH_URL,
+        zips={"wildrydes": zip_file},
+    )
+    assert spec.table.version == 1
+    assert summary(plan(clients, spec))["create"] == 11
