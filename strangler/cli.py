@@ -89,6 +89,11 @@ def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
 def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
     from strangler.migrate import migrate
 
+    if args.aws:
+        from strangler.aws_commands import move_on_aws
+
+        console.print(move_on_aws(config, args, _progress, rollback=False), markup=False)
+        return 0
     outcome = migrate(
         config, args.route, function=args.function, force=args.force, progress=_progress
     )
@@ -102,6 +107,11 @@ def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
 def cmd_rollback(args: argparse.Namespace, config: Config) -> int:
     from strangler.migrate import rollback
 
+    if args.aws:
+        from strangler.aws_commands import move_on_aws
+
+        console.print(move_on_aws(config, args, _progress, rollback=True), markup=False)
+        return 0
     outcome = rollback(config, args.route, progress=_progress)
     console.print(
         f"rolled back {outcome.route} to the monolith; route table version {outcome.table_version}"
@@ -201,6 +211,22 @@ def cmd_loadtest(args: argparse.Namespace, config: Config) -> int:
             web_ui=args.ui,
         ),
     )
+
+
+def cmd_deploy(args: argparse.Namespace, config: Config) -> int:
+    from strangler.aws_commands import deploy
+
+    text, code = deploy(config, args, _progress)
+    print(text)
+    return code
+
+
+def cmd_preflight(args: argparse.Namespace, config: Config) -> int:
+    from strangler.aws_commands import preflight
+
+    text, code = preflight(config, args)
+    print(text)
+    return code
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
@@ -303,6 +329,44 @@ def build_parser() -> argparse.ArgumentParser:
         "rollback", cmd_rollback, "Send a migrated route back to the monolith (recorded too)."
     )
     rollback.add_argument("route", help="the path or route key given to migrate")
+    from strangler.aws_commands import add_aws_arguments
+
+    for command in (migrate, rollback):
+        command.add_argument(
+            "--aws", action="store_true", help="change the route on the deployed API Gateway"
+        )
+        command.add_argument(
+            "--plan", action="store_true", help="with --aws: show the change, make none"
+        )
+        add_aws_arguments(command, required_monolith=False)
+    deploy = add(
+        "deploy",
+        cmd_deploy,
+        "Deploy the route table and functions to AWS with boto3: Lambda (zip, alias, "
+        "concurrency), IAM role, HTTP API with $default passthrough and AWS_PROXY routes, "
+        "permission, stage with throttling, access logs and X-Ray. Idempotent.",
+    )
+    mode = deploy.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--plan", action="store_true", help="show what --apply would change")
+    mode.add_argument("--apply", action="store_true", help="create or update it")
+    deploy.add_argument("--json", action="store_true", help="the changes as JSON")
+    add_aws_arguments(deploy, required_monolith=True)
+    preflight = add(
+        "preflight",
+        cmd_preflight,
+        "Before a known scaling event: does the expected peak fit? Concurrency, scaling "
+        "rate, database connections, API Gateway throttles; pass/warn/fail, exit 0/1/2.",
+    )
+    preflight.add_argument("--peak-rps", type=float, required=True, help="expected peak req/s")
+    preflight.add_argument("--report", type=Path, help="report.json (default: the latest)")
+    preflight.add_argument("--duration-ms", type=float, help="mean function duration instead")
+    preflight.add_argument("--function", help="function from [[functions]]")
+    preflight.add_argument("--ramp-s", type=float, help="seconds the traffic takes to reach peak")
+    preflight.add_argument("--db-instance-class", help="RDS class, e.g. db.r6g.large")
+    preflight.add_argument("--db-instance-id", help="with --aws: the RDS instance to read")
+    preflight.add_argument("--monolith-instances", type=int, default=1)
+    preflight.add_argument("--aws", action="store_true", help="read the live settings from AWS")
+    add_aws_arguments(preflight, required_monolith=False)
     routes = add("routes", cmd_routes, "Print the route table: route, target, since when.")
     shape = routes.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="machine-readable output")

@@ -6,10 +6,8 @@ import io
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import boto3
-import botocore.exceptions
 import pytest
 from moto import mock_aws
 
@@ -18,6 +16,7 @@ from infra.aws.naming import Names
 from infra.aws.session import Clients, clients_for
 from strangler.config import FunctionConfig
 from strangler.gateway.routes import default_route_table
+from tests.infra.aws.shims import with_shims
 
 REGION = "us-east-1"
 MONOLITH_URL = "http://monolith.example.com"
@@ -36,74 +35,6 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
 
 
-class LambdaShim:
-    """moto's Lambda client plus the provisioned-concurrency calls moto does not implement
-    (it answers 404 "Not yet implemented"), kept in a dict so apply's calls can be checked."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self.provisioned: dict[tuple[str, str], int] = {}
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._client, name)
-        if not callable(attr):
-            return attr
-
-        def call(**kwargs: Any) -> Any:
-            self.calls.append((name, kwargs))
-            return attr(**kwargs)
-
-        call.__name__ = name
-        return call
-
-    def get_provisioned_concurrency_config(self, FunctionName: str, Qualifier: str) -> Any:
-        value = self.provisioned.get((FunctionName, Qualifier))
-        if value is None:
-            raise botocore.exceptions.ClientError(
-                {"Error": {"Code": "ProvisionedConcurrencyConfigNotFoundException"}},
-                "GetProvisionedConcurrencyConfig",
-            )
-        return {"RequestedProvisionedConcurrentExecutions": value, "Status": "READY"}
-
-    def put_provisioned_concurrency_config(self, **kwargs: Any) -> Any:
-        self.calls.append(("put_provisioned_concurrency_config", kwargs))
-        key = (kwargs["FunctionName"], kwargs["Qualifier"])
-        self.provisioned[key] = kwargs["ProvisionedConcurrentExecutions"]
-        return {"RequestedProvisionedConcurrentExecutions": self.provisioned[key]}
-
-    def delete_provisioned_concurrency_config(self, FunctionName: str, Qualifier: str) -> Any:
-        self.provisioned.pop((FunctionName, Qualifier), None)
-        return {}
-
-
-class ApiGatewayShim:
-    """moto's apigatewayv2 client plus ``update_stage``, which moto does not implement: it is
-    emulated by deleting and re-creating the stage with the merged settings."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self.updated_stages: list[dict[str, Any]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
-
-    def update_stage(self, ApiId: str, StageName: str, **params: Any) -> Any:
-        self.updated_stages.append({"StageName": StageName, **params})
-        old = self._client.get_stage(ApiId=ApiId, StageName=StageName)
-        merged = {
-            key: old[key]
-            for key in ("AutoDeploy", "DefaultRouteSettings", "RouteSettings", "AccessLogSettings")
-            if key in old
-        }
-        merged.update(params)
-        self._client.delete_stage(ApiId=ApiId, StageName=StageName)
-        return self._client.create_stage(ApiId=ApiId, StageName=StageName, **merged)
-
-    def delete_route_settings(self, ApiId: str, StageName: str, RouteKey: str) -> Any:
-        return {}
-
-
 @pytest.fixture
 def moto_aws() -> Iterator[None]:
     with mock_aws():
@@ -117,15 +48,7 @@ def session(moto_aws: None) -> boto3.Session:
 
 @pytest.fixture
 def clients(session: boto3.Session) -> Clients:
-    base = clients_for(session)
-    return Clients(
-        region=base.region,
-        account=base.account,
-        lambda_=LambdaShim(base.lambda_),
-        iam=base.iam,
-        apigw=ApiGatewayShim(base.apigw),
-        logs=base.logs,
-    )
+    return with_shims(clients_for(session))
 
 
 def tiny_zip(body: str = "def handler(event, context):\n    return {}\n") -> bytes:

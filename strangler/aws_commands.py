@@ -1,0 +1,206 @@
+"""The AWS side of the CLI: ``deploy``, ``migrate/rollback --aws`` and ``preflight``.
+
+Credentials come only from boto3's standard chain (``--profile`` / ``--region`` select within
+it); nothing secret is printed or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from strangler.config import Config
+from strangler.progress import Progress
+
+
+def add_aws_arguments(parser: argparse.ArgumentParser, *, required_monolith: bool) -> None:
+    group = parser.add_argument_group("AWS (standard boto3 credential chain)")
+    group.add_argument("--stage", default="dev", choices=["dev", "stage", "prod"])
+    group.add_argument("--project", help="name prefix on AWS (default: the config's directory)")
+    group.add_argument(
+        "--monolith-url",
+        required=required_monolith,
+        help="where the deployed monolith answers (the $default HTTP passthrough target)",
+    )
+    group.add_argument("--profile", help="AWS profile (default: the standard chain)")
+    group.add_argument("--region", help="AWS region (default: the profile's or AWS_REGION)")
+
+
+def _spec(config: Config, args: argparse.Namespace, progress: Progress, table: Any = None) -> Any:
+    from infra.aws.spec import spec_from_config
+    from serverless.package import build_zip
+    from strangler.gateway.routes import default_route_table, load_route_table
+
+    if table is None:
+        if config.routes_path.exists():
+            table = load_route_table(config.routes_path)
+        else:
+            progress(
+                f"no {config.routes_path.name} yet: every route passes through to the monolith"
+            )
+            table = default_route_table()
+    zips: dict[str, Path] = {}
+    for function in config.functions:
+        out = config.run_dir / "build" / f"{function.name}-{function.architecture}.zip"
+        progress(f"building {out.name} (Lambda-platform wheels)")
+        zips[function.name] = build_zip(
+            out, _project_packages(config), architecture=function.architecture
+        ).path
+    return spec_from_config(
+        config,
+        stage=args.stage,
+        project=args.project or config.root.name,
+        monolith_url=args.monolith_url or "",
+        zips=zips,
+        table=table,
+    )
+
+
+def _project_packages(config: Config) -> list[Path]:
+    """The strangled project's package plus the function package (what the handler imports)."""
+    from strangler.functions import SERVERLESS_ROOT
+
+    settings_package = config.django.settings.split(".")[0]
+    return [config.django_path / settings_package, SERVERLESS_ROOT / "serverless"]
+
+
+def _clients(args: argparse.Namespace) -> Any:
+    from infra.aws.session import clients_for, make_session
+
+    return clients_for(make_session(args.profile, args.region))
+
+
+def deploy(config: Config, args: argparse.Namespace, progress: Progress) -> tuple[str, int]:
+    from infra.aws.apply import apply, plan
+    from infra.aws.plan import has_changes, render
+
+    clients = _clients(args)
+    spec = _spec(config, args, progress)
+    changes = apply(clients, spec, progress=progress) if args.apply else plan(clients, spec)
+    if args.json:
+        return json.dumps([c.to_json() for c in changes], indent=2), 0
+    header = "applied:" if args.apply else "plan (nothing changed; run with --apply):"
+    if not has_changes(changes):
+        header = "no changes: the deployed stack matches the route table and strangler.toml"
+    return f"{header}\n{render(changes)}", 0
+
+
+def move_on_aws(
+    config: Config, args: argparse.Namespace, progress: Progress, *, rollback: bool
+) -> str:
+    """Migrate or roll back one route on the deployed API, then record it locally."""
+    from infra.aws.apply import migrate_route_aws, plan_route_change, rollback_route_aws
+    from infra.aws.plan import render
+    from strangler.gateway.routes import default_route_table
+    from strangler.route_moves import (
+        MigrationError,
+        apply_move,
+        choose_function,
+        last_move_of,
+        load_table,
+        plan_move,
+        restore,
+        route_keys_for,
+        route_table_lock,
+        save_and_record,
+        snapshot,
+    )
+    from strangler.stack import utc_now
+
+    clients = _clients(args)
+    with route_table_lock(config):
+        # deploy works without a local table (all passthrough); so do route moves on AWS
+        table = load_table(config) if config.routes_path.exists() else default_route_table()
+        keys = route_keys_for(args.route)
+        if rollback:
+            if not any((r := table.route(k)) and r.integration.type == "AWS_PROXY" for k in keys):
+                raise MigrationError(f"{args.route} is not migrated; nothing to roll back")
+            previous = last_move_of(config, args.route)
+            before = previous["before"] if previous else {key: None for key in keys}
+            new_table = restore(table, before, utc_now())
+        else:
+            function = choose_function(config, getattr(args, "function", None))
+            move = plan_move(table, args.route, function)
+            new_table = apply_move(table, move, utc_now())
+        spec = _spec(config, args, progress, table=new_table)
+        if args.plan:
+            return render(plan_route_change(clients, spec, keys))
+        change = rollback_route_aws if rollback else migrate_route_aws
+        changes = change(clients, replace(spec, table=new_table), keys)
+        save_and_record(
+            config,
+            new_table,
+            {
+                "at": utc_now(),
+                "action": "rollback" if rollback else "migrate",
+                "route": args.route,
+                "route_keys": list(keys),
+                "before": snapshot(table, keys),
+                "after": snapshot(new_table, keys),
+                "aws": [c.to_json() for c in changes],
+                "parity": None if rollback else {"checked": 0, "note": "not run for --aws"},
+            },
+            progress,
+        )
+        return render(changes)
+
+
+def preflight(config: Config, args: argparse.Namespace) -> tuple[str, int]:
+    from strangler import preflight as pf
+    from strangler.route_moves import load_table
+
+    mean_s, source = _mean_duration(args)
+    if args.aws:
+        from infra.aws.naming import Names
+        from infra.aws.session import make_session
+
+        function = args.function or (config.functions[0].name if config.functions else "")
+        inputs, notes = pf.inputs_from_aws(
+            make_session(args.profile, args.region),
+            Names(args.stage, args.project or config.root.name),
+            function=function,
+            peak_rps=args.peak_rps,
+            mean_duration_s=mean_s,
+            duration_source=source,
+            db_instance_id=args.db_instance_id,
+            ramp_s=args.ramp_s,
+        )
+    else:
+        notes = []
+        inputs = pf.inputs_from_config(
+            config,
+            peak_rps=args.peak_rps,
+            mean_duration_s=mean_s,
+            duration_source=source,
+            function=args.function,
+            table=load_table(config) if config.routes_path.exists() else None,
+            monolith_instances=args.monolith_instances,
+            ramp_s=args.ramp_s,
+            db_instance_class=args.db_instance_class,
+        )
+    checks = pf.preflight(inputs)
+    text = "\n".join([*(f"note: {n}" for n in notes), pf.render(checks)])
+    return text, pf.exit_code(checks)
+
+
+def _mean_duration(args: argparse.Namespace) -> tuple[float, str]:
+    from strangler import preflight as pf
+    from strangler.errors import ConfigError
+
+    if args.duration_ms is not None:
+        return args.duration_ms / 1000, "given (--duration-ms)"
+    report = args.report or _latest_report(Path("reports"))
+    if report is None:
+        raise ConfigError(
+            "preflight needs the function's mean duration: pass --duration-ms, or --report "
+            "reports/<run-id>/report.json (or run `make compare` first)"
+        )
+    return pf.mean_duration_from_report(json.loads(report.read_text()))
+
+
+def _latest_report(reports: Path) -> Path | None:
+    found = sorted(reports.glob("*/report.json"))
+    return found[-1] if found else None
