@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RUNTIME_DISTRIBUTIONS = (
+    "aws-xray-sdk",  # imported only when STRANGLER_TRACING=1
+    "wrapt",
     "django",
     "mangum",
     "psycopg",

@@ -229,6 +229,15 @@ def cmd_preflight(args: argparse.Namespace, config: Config) -> int:
     return code
 
 
+def cmd_traces(args: argparse.Namespace, config: Config) -> int:
+    from strangler.traces import load_segments, traces_report
+
+    path = args.path or config.run_dir / "segments.jsonl"
+    report = traces_report(load_segments(path), args.trace_id, args.top)
+    console.print(report, markup=False, soft_wrap=True, end="")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
     if not (args.run_dir / "raw" / "meta.json").exists():
         from strangler.errors import ConfigError
@@ -424,6 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote", action="store_true", help="allow a non-loopback target (deliberately)"
     )
     loadtest.add_argument("--ui", action="store_true", help="Locust's web UI on 127.0.0.1:8089")
+    traces = add("traces", cmd_traces, "Print X-Ray traces as indented trees (slowest first).")
+    traces.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        help="run dir (raw/segments.jsonl) or a .jsonl file (default: the stack's segments)",
+    )
+    traces.add_argument("--trace-id", help="print this trace only")
+    traces.add_argument("--top", type=int, default=10, help="how many of the slowest traces")
     report = add("report", cmd_report, "Rebuild a run's report from its raw results.")
     report.add_argument("run_dir", type=Path, help="reports/<run-id>")
     invoke = add(

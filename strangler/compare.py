@@ -24,6 +24,7 @@ from loadtests.samplers import Sampler
 from loadtests.shapes import stages_for
 from strangler.config import Config
 from strangler.errors import ProcessError
+from strangler.functions import gateway_tracing
 from strangler.gateway import GatewayConfig, gateway_argv, save_route_table
 from strangler.migrate import MigrationError
 from strangler.procs import ProcessTable, log_tail, wait_http_ok
@@ -101,12 +102,11 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
         for path in urls:
             processes.stop(f"gateway-{path}")
     write_lines(raw_dir / SAMPLES, samples)
-    _copy_reports(
-        config.run_dir / "lambda-logs" / "reports.jsonl",
-        raw_dir / LAMBDA_REPORTS,
-        started,
-        ended,
-    )
+    reports = config.run_dir / "lambda-logs" / "reports.jsonl"
+    _copy_window(reports, raw_dir / LAMBDA_REPORTS, started, ended, "timestamp")
+    if config.tracing.enabled:
+        segments = config.run_dir / "segments.jsonl"
+        _copy_window(segments, raw_dir / "segments.jsonl", started, ended, "start_time")
     write_json(raw_dir / META, _meta(config, request, function, status, run_id, started, ended))
     return run_dir
 
@@ -125,6 +125,7 @@ def _start_gateway(
             port=port,
             access_log=routes_file.with_suffix(".access.jsonl"),
             target_header=config.gateway.target_header,
+            **gateway_tracing(config),
         )
     )
     record = processes.spawn(f"gateway-{path}", argv, env=dict(os.environ), cwd=config.root)
@@ -210,16 +211,16 @@ def riders_seeded(config: Config) -> int:
     return 1
 
 
-def _copy_reports(source: Path, target: Path, started: float, ended: float) -> None:
-    """The REPORT records of the run's window, streamed (the file grows with every invoke)."""
+def _copy_window(source: Path, target: Path, started: float, ended: float, stamp: str) -> None:
+    """The records of ``source`` whose ``stamp`` falls in the run's window, streamed (these
+    files grow with every invocation, across runs)."""
     with target.open("w") as out:
         if not source.exists():
             return
         with source.open() as lines:
             for line in lines:
-                record = json.loads(line)
-                stamp = _epoch(record.get("timestamp"))
-                if stamp is not None and started <= stamp <= ended + 1:
+                moment = _epoch(json.loads(line).get(stamp))
+                if moment is not None and started <= moment <= ended + 1:
                     out.write(line)
 
 

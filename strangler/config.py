@@ -123,6 +123,25 @@ class ParityConfig:
 
 
 @dataclass(frozen=True)
+class TracingConfig:
+    """X-Ray tracing on both paths, with a local collector standing in for the daemon."""
+
+    enabled: bool = False
+    sample_rate: float = 1.0
+    host: str = "127.0.0.1"
+    port: int = 2000
+
+    def __post_init__(self) -> None:
+        _check_port("port", self.port)
+        if not 0.0 <= self.sample_rate <= 1.0:
+            raise ValueError("sample_rate: must be between 0 and 1")
+
+    @property
+    def daemon_address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
     """A Lambda function serving (part of) the Django project through Mangum."""
 
@@ -147,6 +166,7 @@ class Config:
     lambda_service: LambdaServiceConfig = field(default_factory=LambdaServiceConfig)
     gateway: GatewayConfig = field(default_factory=GatewayConfig)
     parity: ParityConfig = field(default_factory=ParityConfig)
+    tracing: TracingConfig = field(default_factory=TracingConfig)
     functions: tuple[FunctionConfig, ...] = ()
 
     def function(self, name: str) -> FunctionConfig | None:
@@ -173,6 +193,7 @@ _SECTIONS: dict[str, type] = {
     "lambda": LambdaServiceConfig,
     "gateway": GatewayConfig,
     "parity": ParityConfig,
+    "tracing": TracingConfig,
 }
 _FIELD_OF_SECTION = {"lambda": "lambda_service"}
 
@@ -220,6 +241,14 @@ def _apply_environment(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str,
         merged.setdefault("project", {})["run_dir"] = env[envvars.RUN_DIR]
     if env.get(envvars.DB_PROVIDER):
         merged.setdefault("database", {})["provider"] = env[envvars.DB_PROVIDER]
+    if env.get(envvars.TRACING):
+        merged.setdefault("tracing", {})["enabled"] = env[envvars.TRACING] not in ("0", "false")
+    if env.get(envvars.TRACING_SAMPLE_RATE):
+        try:
+            rate = float(env[envvars.TRACING_SAMPLE_RATE])
+        except ValueError:
+            raise ConfigError(f"${envvars.TRACING_SAMPLE_RATE} must be a number") from None
+        merged.setdefault("tracing", {})["sample_rate"] = rate
     if env.get(envvars.DATABASE_URL):
         merged.setdefault("database", {})["url"] = env[envvars.DATABASE_URL]
     return merged
@@ -237,6 +266,7 @@ def _check_cross_section(config: Config) -> None:
             "monolith": config.monolith.host,
             "lambda": config.lambda_service.host,
             "gateway": config.gateway.host,
+            "tracing": config.tracing.host,
         }
         for section, host in hosts.items():
             if host not in LOOPBACK_HOSTS:

@@ -17,6 +17,12 @@ DB_PROVIDER = "STRANGLER_DB_PROVIDER"
 DATABASE_URL = "DATABASE_URL"
 """The database URL for provider "url" (overrides [database] url), e.g. a real RDS instance."""
 
+TRACING = "STRANGLER_TRACING"
+"""1/0: overrides [tracing] enabled (also passed to the monolith and the functions)."""
+
+TRACING_SAMPLE_RATE = "STRANGLER_TRACING_SAMPLE_RATE"
+"""0..1: overrides [tracing] sample_rate."""
+
 # Passed TO the Django processes the harness starts (not read by the harness itself).
 DJANGO_SETTINGS_MODULE = "DJANGO_SETTINGS_MODULE"
 TOKEN_SECRET = "WILDRYDES_TOKEN_SECRET"

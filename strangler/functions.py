@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from infra.local.lambda_service.spec import FunctionSpec, ServiceSettings
 from serverless import environment as function_env
+from strangler import envvars
 from strangler.config import Config, FunctionConfig
 from strangler.errors import ConfigError
 
@@ -19,6 +21,8 @@ def function_spec(config: Config, function: FunctionConfig, database_url: str) -
         function_env.DJANGO_SETTINGS_MODULE: config.django.settings,
         function_env.DJANGO_ASGI: config.django.asgi,
         "DATABASE_URL": database_url,
+        # the Lambda service itself tells sandboxes where the daemon is, as AWS does
+        **{k: v for k, v in tracing_environment(config).items() if not k.startswith("AWS_")},
         **function.environment,
     }
     spec = FunctionSpec(
@@ -40,6 +44,27 @@ def function_spec(config: Config, function: FunctionConfig, database_url: str) -
         raise ConfigError(f"{config.source}: [[functions]] {function.name}: {exc}") from None
 
 
+def tracing_environment(config: Config) -> dict[str, str]:
+    """What the monolith and the functions need to trace (nothing when tracing is off)."""
+    if not config.tracing.enabled:
+        return {}
+    return {
+        envvars.TRACING: "1",
+        envvars.TRACING_SAMPLE_RATE: repr(config.tracing.sample_rate),
+        "AWS_XRAY_DAEMON_ADDRESS": config.tracing.daemon_address,
+    }
+
+
+def gateway_tracing(config: Config) -> dict[str, Any]:
+    """GatewayConfig's tracing fields."""
+    if not config.tracing.enabled:
+        return {}
+    return {
+        "xray_daemon_address": config.tracing.daemon_address,
+        "trace_sample_rate": config.tracing.sample_rate,
+    }
+
+
 def service_settings(config: Config, port: int) -> ServiceSettings:
     svc = config.lambda_service
     return ServiceSettings(
@@ -52,4 +77,6 @@ def service_settings(config: Config, port: int) -> ServiceSettings:
         init_timeout_s=svc.init_timeout_s,
         log_dir=str(config.run_dir / "lambda-logs"),
         enforce_limits=svc.enforce_limits,
+        xray_daemon_address=config.tracing.daemon_address if config.tracing.enabled else None,
+        trace_sample_rate=config.tracing.sample_rate,
     ).validate(f"{config.source}: [lambda]")

@@ -144,6 +144,24 @@ def log_tail(path: str | Path, lines: int = 20) -> str:
         return "(no log)"
 
 
+def wait_log_line(record: ProcessRecord, text: str, timeout_s: float, offset: int = 0) -> None:
+    """Wait until the process's log shows ``text`` after byte ``offset`` (logs are appended
+    across restarts); for servers without an HTTP health check."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with open(record.log, "rb") as log:
+            log.seek(offset)
+            if text.encode() in log.read():
+                return
+        if not record.is_alive():
+            raise ProcessError(
+                f"{record.name} exited during start-up. Last lines of {record.log}:\n"
+                f"{log_tail(record.log)}"
+            )
+        time.sleep(0.05)
+    raise ProcessError(f"{record.name} did not report ready within {timeout_s:.0f} s")
+
+
 def wait_http_ok(url: str, record: ProcessRecord, timeout_s: float) -> None:
     """Poll ``url`` until it answers 200; fail early, with the log tail, if the process dies."""
     deadline = time.monotonic() + timeout_s

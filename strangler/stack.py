@@ -29,13 +29,15 @@ from infra.local.postgres import (
 from strangler import envvars
 from strangler.config import Config
 from strangler.errors import DatabaseError, PortInUseError, ProcessError, StackNotRunningError
-from strangler.procs import ProcessTable, log_tail, wait_http_ok
+from strangler.functions import gateway_tracing, tracing_environment
+from strangler.procs import ProcessTable, log_tail, wait_http_ok, wait_log_line
 from strangler.progress import Progress
 from strangler.seeding import load_or_create_token_secret, rider_token
 
 MONOLITH = "monolith"
 LAMBDA = "lambda"
 GATEWAY = "gateway"
+XRAY = "xray"
 
 
 def database_provider(config: Config) -> DatabaseProvider:
@@ -87,6 +89,7 @@ class LocalStack:
             was_running = self._database_running(provider)
             self.progress(f"database ({self.config.database.provider}): starting")
             database = provider.start()
+            self._start_xray_collector(started)
             if not was_running:
                 started.append(provider.stop)
             self.progress(f"database: ready at {redact(database.url)}")
@@ -101,6 +104,7 @@ class LocalStack:
             lambda_url = self._start_lambda_service(database.url, started)
             gateway_url = self._start_gateway(monolith_url, lambda_url, started)
             state = {
+                XRAY: read_state(self.config).get(XRAY) if self.config.tracing.enabled else None,
                 "gateway": gateway_url,
                 "monolith": monolith_url,
                 "lambda": lambda_url,
@@ -132,6 +136,7 @@ class LocalStack:
                 envvars.TOKEN_SECRET: token_secret,
                 envvars.DJANGO_CONN_MAX_AGE: str(self.config.monolith.conn_max_age),
                 "PYTHONUNBUFFERED": "1",
+                **tracing_environment(self.config),
             }
         )
         return env
@@ -241,6 +246,7 @@ class LocalStack:
                 port=port,
                 access_log=self.access_log_path,
                 target_header=cfg.target_header,
+                **gateway_tracing(self.config),
             )
         )
         record = self.processes.spawn(GATEWAY, argv, env=dict(os.environ), cwd=self.config.root)
@@ -248,6 +254,25 @@ class LocalStack:
         wait_http_ok(f"{url}/health", record, cfg.start_timeout_s)
         self.progress(f"gateway: ready (pid {record.pid})")
         return url
+
+    def _start_xray_collector(self, started: list[Callable[[], object]]) -> None:
+        tracing = self.config.tracing
+        if not tracing.enabled or self._already_running(XRAY):
+            return
+        argv = [sys.executable, "-m", "infra.local.xray", "--host", tracing.host]
+        argv += ["--port", str(tracing.port), "--out", str(self.segments_path)]
+        self.progress(f"x-ray collector: starting on udp {tracing.daemon_address}")
+        log = self.processes.log_dir / f"{XRAY}.log"
+        offset = log.stat().st_size if log.exists() else 0
+        record = self.processes.spawn(XRAY, argv, env=dict(os.environ), cwd=self.config.root)
+        started.append(lambda: self.processes.stop(XRAY))
+        wait_log_line(record, "xray collector ready", timeout_s=15, offset=offset)
+        state = read_state(self.config)
+        _write_state(self.config, {**state, XRAY: f"udp://{tracing.daemon_address}"})
+
+    @property
+    def segments_path(self) -> Path:
+        return self.config.run_dir / "segments.jsonl"
 
     @property
     def access_log_path(self) -> Path:
