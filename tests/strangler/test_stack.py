@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -180,3 +181,42 @@ def test_cli_status_json_invoke_and_down(tmp_path: Path) -> None:
     assert json.loads(after.stdout)["running"] is False
     with pytest.raises(urllib.error.URLError):
         get(f"{status['monolith']}/health")
+
+
+def test_up_with_tracing_collects_segments_from_the_gateway_and_the_monolith(
+    tmp_path: Path,
+) -> None:
+    from infra.local.net import free_port
+
+    config = make_config(tmp_path, extra=f"[tracing]\nenabled = true\nport = {free_port()}\n")
+    stack = LocalStack(config)
+    try:
+        status = stack.up()
+        assert status["components"]["xray"]["state"] == "running"
+        get(f"{status['gateway']}/unicorns", status["demo_token"])
+        segments = config.run_dir / "segments.jsonl"
+        nested: list[tuple[str, str]] = []
+        for _ in range(100):  # segments arrive over UDP just after the response
+            records = [json.loads(x) for x in segments.open()] if segments.exists() else []
+            gateway = {r["id"]: r for r in records if r.get("origin") == "AWS::ApiGateway::Stage"}
+            nested = [
+                (gateway[r["parent_id"]]["name"], r["name"])
+                for r in records
+                if r.get("parent_id") in gateway
+                and r["trace_id"] == gateway[r["parent_id"]]["trace_id"]
+            ]
+            if nested:
+                break
+            time.sleep(0.1)
+        # the monolith's segment hangs under the gateway's, in the gateway's trace
+        assert nested and set(nested) == {("local/$default", "wildrydes")}, nested
+        shown = subprocess.run(
+            [sys.executable, "-m", "strangler", "--config", str(config.source), "traces"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "GET" in shown.stdout and "trace 1-" in shown.stdout
+    finally:
+        stack.down()
