@@ -204,3 +204,26 @@ def _mean_duration(args: argparse.Namespace) -> tuple[float, str]:
 def _latest_report(reports: Path) -> Path | None:
     found = sorted(reports.glob("*/report.json"))
     return found[-1] if found else None
+
+
+def compare_on_aws(
+    config: Config, args: argparse.Namespace, request: Any, progress: Progress
+) -> Path:
+    from infra.aws.naming import Names
+    from infra.aws.session import make_session
+    from strangler.compare import AwsTargets, run_compare_aws
+    from strangler.errors import ConfigError
+    from strangler.route_moves import choose_function
+
+    if not (args.monolith_url and args.api_url):
+        raise ConfigError("compare --aws needs --monolith-url (the fleet) and --api-url (the API)")
+    session = make_session(args.profile, args.region)
+    function = choose_function(config, request.function)
+    targets = AwsTargets(
+        monolith_url=args.monolith_url,
+        api_url=args.api_url,
+        function_name=Names(args.stage, args.project or config.root.name).function(function),
+        logs_client=session.client("logs"),
+        allow_remote=args.allow_remote,
+    )
+    return run_compare_aws(config, request, targets, progress)

@@ -178,19 +178,21 @@ def _duration(text: str) -> float:
 def cmd_compare(args: argparse.Namespace, config: Config) -> int:
     from strangler.compare import CompareRequest, run_compare
 
-    run_dir = run_compare(
-        config,
-        CompareRequest(
-            route=args.route,
-            scenario=args.scenario,
-            duration_s=args.duration,
-            users=args.users,
-            load_model=args.load_model,
-            function=args.function,
-            reports_dir=args.reports_dir,
-        ),
-        progress=_progress,
+    request = CompareRequest(
+        route=args.route,
+        scenario=args.scenario,
+        duration_s=args.duration,
+        users=args.users,
+        load_model=args.load_model,
+        function=args.function,
+        reports_dir=args.reports_dir,
     )
+    if args.aws:
+        from strangler.aws_commands import compare_on_aws
+
+        run_dir = compare_on_aws(config, args, request, _progress)
+    else:
+        run_dir = run_compare(config, request, progress=_progress)
     return _build_and_show_report(run_dir)
 
 
@@ -408,6 +410,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--function", help="function from [[functions]] (default: the only one)")
     compare.add_argument("--reports-dir", type=Path, default=Path("reports"))
+    compare.add_argument(
+        "--aws",
+        action="store_true",
+        help="compare the deployed paths: --monolith-url (the fleet) vs --api-url (the HTTP "
+        "API with the route migrated); REPORT lines come from CloudWatch Logs",
+    )
+    compare.add_argument("--api-url", help="with --aws: the deployed HTTP API's URL")
+    compare.add_argument(
+        "--allow-remote", action="store_true", help="allow non-loopback targets (deliberately)"
+    )
+    add_aws_arguments(compare, required_monolith=False)
     loadtest = add(
         "loadtest",
         cmd_loadtest,

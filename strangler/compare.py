@@ -54,21 +54,65 @@ class CompareRequest:
     reports_dir: Path = Path("reports")
 
 
-def run_compare(config: Config, request: CompareRequest, progress: Progress) -> Path:
-    status = require_running(config)
-    if not status.get("lambda"):
-        raise MigrationError("the local Lambda service is not running; `make up` starts it")
+@dataclass(frozen=True)
+class AwsTargets:
+    """A comparison against AWS: both paths deployed, REPORT lines from CloudWatch Logs."""
+
+    monolith_url: str  # the fleet directly (its load balancer): the monolith path
+    api_url: str  # the deployed HTTP API, with the route migrated: the Lambda path
+    function_name: str  # the deployed function's name (its log group)
+    logs_client: Any  # boto3 CloudWatch Logs client from the standard credential chain
+    allow_remote: bool = False
+
+
+def _new_run(config: Config, request: CompareRequest) -> tuple[str, Path]:
     stages_for(request.scenario, request.users, request.duration_s)  # validates early
-    function = choose_function(config, request.function)
-    keys = route_keys_for(request.route)
+    route_keys_for(request.route)
     run_id = (
         datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         + "-"
         + request.route.strip("/").replace("/", "-")
     )
     run_dir = (config.root / request.reports_dir / run_id).resolve()
+    (run_dir / "raw").mkdir(parents=True)
+    return run_id, run_dir
+
+
+def run_compare_aws(
+    config: Config, request: CompareRequest, aws: AwsTargets, progress: Progress
+) -> Path:
+    """Both paths on AWS: Locust against the fleet and the API, billing from REPORT lines."""
+    from infra.aws.reports import fetch_reports
+    from loadtests.targets import check_target
+
+    for url in (aws.monolith_url, aws.api_url):
+        check_target(url, aws.allow_remote or config.project.allow_non_loopback)
+    function = choose_function(config, request.function)
+    run_id, run_dir = _new_run(config, request)
     raw_dir = run_dir / "raw"
-    raw_dir.mkdir(parents=True)
+    urls = {"monolith": aws.monolith_url, "lambda": aws.api_url}
+    started = time.time()
+    _run_locust(config, request, urls, raw_dir, None, progress)
+    ended = time.time()
+    progress(f"fetching REPORT lines of {aws.function_name} from CloudWatch Logs")
+    window = (datetime.fromtimestamp(started, UTC), datetime.fromtimestamp(ended + 5, UTC))
+    write_lines(
+        raw_dir / LAMBDA_REPORTS, fetch_reports(aws.logs_client, aws.function_name, *window)
+    )
+    write_lines(raw_dir / SAMPLES, [])  # concurrency and DB connections are not sampled on AWS
+    status = {"lambda_limits": "AWS Lambda (the real service)"}
+    write_json(raw_dir / META, _meta(config, request, function, status, run_id, started, ended))
+    return run_dir
+
+
+def run_compare(config: Config, request: CompareRequest, progress: Progress) -> Path:
+    status = require_running(config)
+    if not status.get("lambda"):
+        raise MigrationError("the local Lambda service is not running; `make up` starts it")
+    function = choose_function(config, request.function)
+    keys = route_keys_for(request.route)
+    run_id, run_dir = _new_run(config, request)
+    raw_dir = run_dir / "raw"
     processes = ProcessTable(run_dir / "work")
 
     # the live table as it is, with the route forced to each path in turn
@@ -139,7 +183,7 @@ def _run_locust(
     request: CompareRequest,
     urls: dict[str, str],
     raw_dir: Path,
-    sampler: Sampler,
+    sampler: Sampler | None,
     progress: Progress,
 ) -> None:
     env = {
@@ -186,10 +230,13 @@ def _run_locust(
         try:
             while proc.poll() is None:
                 time.sleep(5)
+                elapsed = f"  {time.monotonic() - began:4.0f}/{request.duration_s:.0f} s"
+                if sampler is None:
+                    progress(elapsed)
+                    continue
                 lam, db = sampler.latest("lambda"), sampler.latest("db")
                 progress(
-                    f"  {time.monotonic() - began:4.0f}/{request.duration_s:.0f} s  "
-                    f"lambda concurrency {lam.get('concurrent_executions', 0)}, "
+                    f"{elapsed}  lambda concurrency {lam.get('concurrent_executions', 0)}, "
                     f"cold starts {lam.get('cold_starts', 0)}, "
                     f"db connections monolith {db.get('monolith', 0)} / "
                     f"lambda {db.get('lambda', 0)}"
