@@ -29,7 +29,14 @@ def add_aws_arguments(parser: argparse.ArgumentParser, *, required_monolith: boo
     group.add_argument("--region", help="AWS region (default: the profile's or AWS_REGION)")
 
 
-def _spec(config: Config, args: argparse.Namespace, progress: Progress, table: Any = None) -> Any:
+def _spec(
+    config: Config,
+    args: argparse.Namespace,
+    progress: Progress,
+    table: Any = None,
+    *,
+    reuse_zips: bool = False,
+) -> Any:
     from infra.aws.spec import spec_from_config
     from serverless.package import build_zip
     from strangler.gateway.routes import default_route_table, load_route_table
@@ -45,6 +52,10 @@ def _spec(config: Config, args: argparse.Namespace, progress: Progress, table: A
     zips: dict[str, Path] = {}
     for function in config.functions:
         out = config.run_dir / "build" / f"{function.name}-{function.architecture}.zip"
+        if reuse_zips and out.exists():
+            # route moves change API routes only; the zip just has to describe the function
+            zips[function.name] = out
+            continue
         progress(f"building {out.name} (Lambda-platform wheels)")
         zips[function.name] = build_zip(
             out, _project_packages(config), architecture=function.architecture
@@ -98,6 +109,7 @@ def move_on_aws(
     from strangler.route_moves import (
         MigrationError,
         apply_move,
+        check_route_in_django,
         choose_function,
         last_move_of,
         load_table,
@@ -108,7 +120,7 @@ def move_on_aws(
         save_and_record,
         snapshot,
     )
-    from strangler.stack import utc_now
+    from strangler.stack import LocalStack, utc_now
 
     clients = _clients(args)
     with route_table_lock(config):
@@ -124,8 +136,11 @@ def move_on_aws(
         else:
             function = choose_function(config, getattr(args, "function", None))
             move = plan_move(table, args.route, function)
+            # the same URLconf check as the local path; resolving touches no database
+            env = LocalStack(config).django_env("postgresql://unused@127.0.0.1:1/x", "")
+            check_route_in_django(config, move.route_keys[0], env)
             new_table = apply_move(table, move, utc_now())
-        spec = _spec(config, args, progress, table=new_table)
+        spec = _spec(config, args, progress, table=new_table, reuse_zips=True)
         if args.plan:
             return render(plan_route_change(clients, spec, keys))
         change = rollback_route_aws if rollback else migrate_route_aws

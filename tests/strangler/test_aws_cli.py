@@ -54,6 +54,15 @@ def test_deploy_plan_apply_idempotent_then_migrate_and_rollback_on_aws(
     changes = json.loads(capsys.readouterr().out)
     assert changes and {c["action"] for c in changes} == {"noop"}
 
+    before = (
+        (tmp_path / "routes.json").read_bytes() if (tmp_path / "routes.json").exists() else None
+    )
+    assert main([*base, "migrate", "/nowhere", "--aws", *aws_args]) == 1
+    assert "does not exist in the Django project's URLconf" in capsys.readouterr().err.replace(
+        "\n", " "
+    )
+    after = (tmp_path / "routes.json").read_bytes() if (tmp_path / "routes.json").exists() else None
+    assert before == after
     assert main([*base, "migrate", "/rides", "--aws", *aws_args]) == 0
     routes = json.loads((tmp_path / "routes.json").read_text())["routes"]
     assert {r["route_key"] for r in routes} == {"$default", "ANY /rides", "ANY /rides/{proxy+}"}
