@@ -107,14 +107,12 @@ def move_on_aws(
     from infra.aws.plan import render
     from strangler.gateway.routes import default_route_table
     from strangler.route_moves import (
-        MigrationError,
         apply_move,
         check_route_in_django,
         choose_function,
-        last_move_of,
         load_table,
         plan_move,
-        restore,
+        rolled_back,
         route_keys_for,
         route_table_lock,
         save_and_record,
@@ -128,11 +126,7 @@ def move_on_aws(
         table = load_table(config) if config.routes_path.exists() else default_route_table()
         keys = route_keys_for(args.route)
         if rollback:
-            if not any((r := table.route(k)) and r.integration.type == "AWS_PROXY" for k in keys):
-                raise MigrationError(f"{args.route} is not migrated; nothing to roll back")
-            previous = last_move_of(config, args.route)
-            before = previous["before"] if previous else {key: None for key in keys}
-            new_table = restore(table, before, utc_now())
+            new_table = rolled_back(config, table, args.route)
         else:
             function = choose_function(config, getattr(args, "function", None))
             move = plan_move(table, args.route, function)

@@ -23,10 +23,10 @@ from strangler.route_moves import (
     apply_move,
     check_route_in_django,
     choose_function,
-    last_move_of,
     load_table,
     plan_move,
     restore,
+    rolled_back,
     route_keys_for,
     route_table_lock,
     save_and_record,
@@ -137,12 +137,7 @@ def rollback(config: Config, route: str, *, progress: Progress = lambda _: None)
     keys = route_keys_for(route)
     with route_table_lock(config):
         table = load_table(config)
-        moved = [k for k in keys if (r := table.route(k)) and r.integration.type == "AWS_PROXY"]
-        if not moved:
-            raise MigrationError(f"{route} is not migrated; nothing to roll back")
-        previous = last_move_of(config, route)
-        before = previous["before"] if previous else {key: None for key in keys}
-        rolled = restore(table, before, utc_now())
+        rolled = rolled_back(config, table, route)
         saved = save_and_record(
             config,
             rolled,

@@ -33,6 +33,7 @@ from strangler.gateway.routes import (
 )
 from strangler.ledger import append_entry, last_migration, ledger_path
 from strangler.progress import Progress
+from strangler.stack import utc_now
 
 _PATH_RE = re.compile(
     r"^/(?:[A-Za-z0-9._~-]+|\{[A-Za-z0-9._-]+\+?\})(?:/(?:[A-Za-z0-9._~-]+|\{[A-Za-z0-9._-]+\+?\}))*$"
@@ -206,6 +207,16 @@ def wait_until_served_by(
             return status, served
         time.sleep(0.1)  # the gateway polls the table file every 200 ms
     return status, served
+
+
+def rolled_back(config: Config, table: RouteTable, route: str) -> RouteTable:
+    """``table`` with ``route`` back where its last migration found it (else on $default)."""
+    keys = route_keys_for(route)
+    if not any((r := table.route(k)) and r.integration.type == "AWS_PROXY" for k in keys):
+        raise MigrationError(f"{route} is not migrated; nothing to roll back")
+    previous = last_move_of(config, route)
+    before = previous["before"] if previous else {key: None for key in keys}
+    return restore(table, before, utc_now())
 
 
 def load_table(config: Config) -> RouteTable:
