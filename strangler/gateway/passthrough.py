@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import StreamReader, web
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, MultiMapping
 
 from strangler.gateway.errors import IntegrationTimeout, UpstreamUnavailable
 from strangler.gateway.upstream import UpstreamPool, UpstreamResponse
@@ -47,7 +47,7 @@ def _connection_tokens(headers: Mapping[str, str]) -> set[str]:
 
 
 def upstream_request_headers(
-    headers: CIMultiDictProxy[str], client_ip: str, server_port: int
+    headers: MultiMapping[str], client_ip: str, server_port: int
 ) -> CIMultiDict[str]:
     """End-to-end request headers plus the X-Forwarded-* a proxy adds (pure)."""
     drop = _REQUEST_SKIP | _connection_tokens(headers)
@@ -114,34 +114,60 @@ class Passthrough:
         ``trace_header`` replaces the client's ``X-Amzn-Trace-Id`` (tracing on). Raises
         IntegrationTimeout / UpstreamUnavailable before anything is written to the client.
         """
-        base = urlsplit(base_url)
-        host, port = base.hostname or "127.0.0.1", base.port or 80
-        headers = upstream_request_headers(request.headers, client_ip, server_port)
+        data: bytes | AsyncIterator[bytes] = _iter_body(request.content) if body is None else body
+        upstream, started = await self.send(
+            request.method,
+            request.raw_path,
+            request.headers,
+            base_url,
+            data,
+            client_ip=client_ip,
+            server_port=server_port,
+            timeout_s=timeout_s,
+            trace_header=trace_header,
+        )
+        try:
+            return await self._relay(request, upstream, started, extra_headers)
+        finally:
+            upstream.release()
+
+    async def send(
+        self,
+        method: str,
+        raw_path: str,
+        request_headers: MultiMapping[str],
+        base_url: str,
+        data: bytes | AsyncIterator[bytes],
+        *,
+        client_ip: str,
+        server_port: int,
+        timeout_s: float,
+        trace_header: str | None = None,
+    ) -> tuple[UpstreamResponse, float]:
+        """Send one request upstream; the answer's head and when the request was sent.
+
+        Raises IntegrationTimeout / UpstreamUnavailable; the caller releases the answer.
+        """
+        base = _split(base_url)
+        host, port, prefix = base
+        headers = upstream_request_headers(request_headers, client_ip, server_port)
         if trace_header is not None:
             headers["X-Amzn-Trace-Id"] = trace_header
-        data: bytes | AsyncIterator[bytes] | None = body
-        if body is None:
-            data = _iter_body(request.content)
-        elif body or "Content-Length" in headers:
+        if isinstance(data, bytes) and (data or "Content-Length" in headers):
             # a chunked upload was read whole: it goes on with a length
-            headers["Content-Length"] = str(len(body))
-        head = request_head(
-            request.method, base.path.rstrip("/") + request.raw_path, host, port, headers
-        )
+            headers["Content-Length"] = str(len(data))
+        head = request_head(method, prefix + raw_path, host, port, headers)
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
                 upstream = await self._pool.request(
-                    host, port, head, data, head_only=request.method == "HEAD"
+                    host, port, head, data, head_only=method == "HEAD"
                 )
         except TimeoutError as exc:
             raise IntegrationTimeout(f"no response from {base_url} in {timeout_s:g} s") from exc
         except OSError as exc:
             raise UpstreamUnavailable(f"{base_url}: {exc!r}") from exc
-        try:
-            return await self._relay(request, upstream, started, extra_headers)
-        finally:
-            upstream.release()
+        return upstream, started
 
     async def _relay(
         self,
@@ -170,6 +196,20 @@ class Passthrough:
             sent += len(chunk)
         await stream.write_eof()
         return ForwardResult(stream, upstream.status, latency, sent)
+
+
+_SPLIT_CACHE: dict[str, tuple[str, int, str]] = {}
+
+
+def _split(base_url: str) -> tuple[str, int, str]:
+    """host, port and path prefix of a target URL (parsed once per URL)."""
+    parts = _SPLIT_CACHE.get(base_url)
+    if parts is None:
+        base = urlsplit(base_url)
+        parts = (base.hostname or "127.0.0.1", base.port or 80, base.path.rstrip("/"))
+        if len(_SPLIT_CACHE) < 1024:
+            _SPLIT_CACHE[base_url] = parts
+    return parts
 
 
 async def _iter_body(content: StreamReader) -> AsyncIterator[bytes]:

@@ -1,7 +1,9 @@
 """The gateway server: the one place that does socket I/O.
 
-aiohttp's low-level server (no router, no middlewares) on the asyncio loop, uvloop when
-installed; a lean keep-alive pool to the monolith and aiohttp's client for the Invoke API.
+Each connection starts on a raw asyncio protocol (``fastpath``) that answers simple HTTP_PROXY
+requests itself; any other request hands its connection to aiohttp's low-level server (no
+router, no middlewares). The asyncio loop is uvloop when installed; a lean keep-alive pool to
+the monolith and aiohttp's client for the Invoke API.
 Routing, events, throttling and error bodies come from the pure modules; this file only wires
 them to sockets.
 
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.http import SERVER_SOFTWARE
 from multidict import CIMultiDict
 
 from infra.local.net import port_is_free
@@ -34,13 +37,18 @@ from strangler.errors import ConfigError, PortInUseError
 from strangler.gateway.access_log import AccessLog, AccessRecord
 from strangler.gateway.errors import IntegrationError, error_body
 from strangler.gateway.events import ApiContext, GatewayRequest, build_event, format_request_time
+from strangler.gateway.fastpath import FrontProtocol, RawRequest, http_date, response_head
 from strangler.gateway.lambda_integration import (
     COLD_START_HEADER,
     LambdaIntegration,
     new_session,
 )
 from strangler.gateway.matching import Match, RouteMatcher
-from strangler.gateway.passthrough import STREAM_THRESHOLD, Passthrough
+from strangler.gateway.passthrough import (
+    STREAM_THRESHOLD,
+    Passthrough,
+    downstream_response_headers,
+)
 from strangler.gateway.routes import MONOLITH_TARGET, RouteTableError, load_route_table
 from strangler.gateway.throttle import Clock, Throttler
 from strangler.gateway.tracing import TRACE_HEADER, GatewayTrace, GatewayTracer
@@ -113,7 +121,9 @@ class Gateway:
     def __init__(self, config: GatewayConfig, *, clock: Clock = time.monotonic) -> None:
         self.config = config
         self._clock = clock
-        self._runner: web.ServerRunner | None = None
+        self._server: web.Server | None = None
+        self._listener: asyncio.Server | None = None
+        self._front: set[FrontProtocol] = set()
         self._watcher: asyncio.Task[None] | None = None
         self._access_log: AccessLog | None = None
         self._tracer: GatewayTracer | None = None
@@ -144,16 +154,20 @@ class Gateway:
             self._access_log = AccessLog(cfg.access_log)
         if cfg.xray_daemon_address is not None:
             self._tracer = GatewayTracer(cfg.xray_daemon_address, cfg.trace_sample_rate, cfg.api)
-        server = web.Server(self._handle, access_log=None)
-        self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=5.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, cfg.host, cfg.port, backlog=1024, reuse_address=True)
+        server = self._server = web.Server(self._handle, access_log=None)
+        loop = asyncio.get_running_loop()
         try:
-            await site.start()
+            self._listener = await loop.create_server(
+                lambda: FrontProtocol(self, server),
+                cfg.host,
+                cfg.port,
+                backlog=1024,
+                reuse_address=True,
+            )
         except OSError as exc:
             await self.stop()
             raise PortInUseError(f"cannot bind gateway to {cfg.host}:{cfg.port}: {exc}") from exc
-        self._port = self._runner.addresses[0][1]
+        self._port = self._listener.sockets[0].getsockname()[1]
         self._watcher = asyncio.create_task(self._watch())
 
     async def stop(self) -> None:
@@ -161,8 +175,19 @@ class Gateway:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
-        if self._runner is not None:
-            await self._runner.cleanup()  # lets in-flight requests finish
+        if self._listener is not None:
+            self._listener.close()
+            await asyncio.sleep(0)
+        if self._server is not None:
+            # in-flight requests finish; idle connections close
+            self._server.pre_shutdown()
+            tasks = [front.task for front in self._front if front.task is not None]
+            if tasks:
+                await asyncio.wait(tasks, timeout=5.0)
+            for front in list(self._front):
+                front.close()
+            await self._server.shutdown(5.0)
+            self._server = None
         await self._session.close()
         self._pool.close()
         if self._access_log is not None:
@@ -228,8 +253,102 @@ class Gateway:
                 route_key=ctx.route_key,
                 target=ctx.target,
             )
-        self._log(request, response, ctx)
+        self._log(
+            request.method,
+            request.path,
+            f"HTTP/{request.version.major}.{request.version.minor}",
+            response.status,
+            ctx,
+        )
         return response
+
+    def _accept_fast(self, request: RawRequest) -> tuple[_State, Match] | None:
+        """The table and route for a request the fast path can serve, or None."""
+        if self._tracer is not None or request.length > self.config.max_body_bytes:
+            return None  # traced requests and 413s take aiohttp's path
+        state = self._state  # read once: this request keeps this table
+        match = state.matcher.match(request.method, request.path)
+        if match is None or match.route.integration.type != "HTTP_PROXY":
+            return None
+        return state, match
+
+    async def _serve_fast(
+        self, front: FrontProtocol, request: RawRequest, body: bytes, accepted: tuple[_State, Match]
+    ) -> None:
+        """A simple HTTP_PROXY request, answered on the raw connection."""
+        state, match = accepted
+        epoch_ms = time.time_ns() // 1_000_000
+        ctx = _Exchange(request_id=new_request_id(), epoch_ms=epoch_ms, client_ip=front.client_ip)
+        ctx.route_key = match.route.route_key
+        ctx.target = "monolith"
+        integration = match.route.integration
+        status = 0
+        if not state.throttler.allow(ctx.route_key):
+            status = self._write_error(front, 429, ctx)
+        else:
+            target = integration.target or MONOLITH_TARGET
+            try:
+                upstream, started = await self._passthrough.send(
+                    request.method,
+                    request.target,
+                    request.headers,
+                    self.config.monolith_url if target == MONOLITH_TARGET else target,
+                    body,
+                    client_ip=ctx.client_ip,
+                    server_port=self._port,
+                    timeout_s=integration.timeout_ms / 1000,
+                )
+            except IntegrationError as exc:
+                ctx.integration_error = str(exc)
+                status = self._write_error(front, exc.status, ctx)
+            else:
+                try:
+                    status = upstream.status
+                    ctx.integration_status = status
+                    headers = downstream_response_headers(upstream.headers)
+                    headers.update(self._gateway_headers(ctx))
+                    _default_headers(headers)
+                    length = upstream.content_length
+                    no_body = status in (204, 304) or status < 200
+                    if no_body:
+                        headers.popall("Content-Length", None)
+                    if no_body or (length is not None and length <= STREAM_THRESHOLD):
+                        payload = await upstream.read()
+                        ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
+                        if not no_body:
+                            headers["Content-Length"] = str(len(payload))
+                        front.write(response_head(status, upstream.reason, headers) + payload)
+                        ctx.response_length = len(payload)
+                    else:
+                        ctx.integration_latency_ms = (time.perf_counter() - started) * 1000
+                        chunked = length is None
+                        if chunked:
+                            headers["Transfer-Encoding"] = "chunked"
+                        front.write(response_head(status, upstream.reason, headers))
+                        sent = 0
+                        async for chunk in upstream.iter_body():
+                            sent += len(chunk)
+                            if chunked:
+                                chunk = b"%x\r\n%b\r\n" % (len(chunk), chunk)
+                            if not front.write(chunk):
+                                break
+                            await front.drain()
+                        if chunked:
+                            front.write(b"0\r\n\r\n")
+                        ctx.response_length = sent
+                finally:
+                    upstream.release()
+        self._log(request.method, request.path, "HTTP/1.1", status, ctx)
+
+    def _write_error(self, front: FrontProtocol, status: int, ctx: _Exchange) -> int:
+        body = error_body(status)
+        ctx.response_length = len(body)
+        headers: CIMultiDict[str] = CIMultiDict(self._gateway_headers(ctx))
+        headers["Content-Type"] = "application/json"
+        headers["Content-Length"] = str(len(body))
+        _default_headers(headers)
+        front.write(response_head(status, None, headers) + body)
+        return status
 
     async def _integrate(
         self, request: web.BaseRequest, match: Match, ctx: _Exchange
@@ -329,7 +448,7 @@ class Gateway:
         headers["Content-Type"] = "application/json"
         return web.Response(status=status, headers=headers, body=body)
 
-    def _log(self, request: web.BaseRequest, response: web.StreamResponse, ctx: _Exchange) -> None:
+    def _log(self, method: str, path: str, protocol: str, status: int, ctx: _Exchange) -> None:
         if self._access_log is None:
             return
         self._access_log.write(
@@ -338,11 +457,11 @@ class Gateway:
                 ip=ctx.client_ip,
                 requestTime=format_request_time(ctx.epoch_ms),
                 requestTimeEpoch=ctx.epoch_ms,
-                httpMethod=request.method,
+                httpMethod=method,
                 routeKey=ctx.route_key,
-                path=request.path,
-                status=response.status,
-                protocol=f"HTTP/{request.version.major}.{request.version.minor}",
+                path=path,
+                status=status,
+                protocol=protocol,
                 responseLength=ctx.response_length,
                 integrationLatency=(
                     None
@@ -380,6 +499,14 @@ class _Exchange:
     sandbox_id: str | None = None
     cold_start: bool | None = None
     trace: GatewayTrace | None = None
+
+
+def _default_headers(headers: CIMultiDict[str]) -> None:
+    # what aiohttp adds to every answer, so both paths answer alike
+    if "Date" not in headers:
+        headers["Date"] = http_date()
+    if "Server" not in headers:
+        headers["Server"] = SERVER_SOFTWARE
 
 
 async def _read_body(request: web.BaseRequest, limit: int) -> bytes | None:

@@ -29,6 +29,8 @@ class UpstreamResponse:
     _conn: _Connection = field(repr=False)
 
     async def read(self) -> bytes:
+        if self._conn._done:  # the whole body is already here (the usual small answer)
+            return self._conn.take_all()
         return b"".join([chunk async for chunk in self.iter_body()])
 
     async def iter_body(self) -> AsyncIterator[bytes]:
@@ -226,6 +228,17 @@ class _Connection(asyncio.Protocol):
             self._transport.resume_reading()
             self._paused = False
         return chunk
+
+    def take_all(self) -> bytes:
+        """Every buffered body chunk at once (only once the body is complete)."""
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        self._buffered = 0
+        if self._paused:
+            assert self._transport is not None
+            self._transport.resume_reading()
+            self._paused = False
+        return data
 
     def abort(self) -> None:
         self._keep_alive = False
