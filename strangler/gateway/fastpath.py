@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from strangler.gateway.server import Gateway
 
 MAX_HEAD = 8 * 1024
+IDLE_TIMEOUT_S = 75.0  # aiohttp's keep-alive timeout, so both paths close idle clients alike
 FAST_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REFUSED_HEADERS = frozenset({"transfer-encoding", "expect", "upgrade"})
 
@@ -110,6 +111,16 @@ class FrontProtocol(asyncio.Protocol):
         self.task: asyncio.Task[None] | None = None
         self._paused = False
         self._drain: asyncio.Future[None] | None = None
+        self._idle: asyncio.TimerHandle | None = None
+
+    def _arm_idle_timer(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = asyncio.get_running_loop().call_later(IDLE_TIMEOUT_S, self._close_idle)
+
+    def _close_idle(self) -> None:
+        if not self._busy and not self._buffer:
+            self.close()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -120,8 +131,11 @@ class FrontProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.client_ip = peer[0] if isinstance(peer, tuple | list) and peer else ""
         self._gateway._front.add(self)
+        self._arm_idle_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
         self._gateway._front.discard(self)
         self.resume_writing()
 
@@ -139,6 +153,7 @@ class FrontProtocol(asyncio.Protocol):
             await self._drain
 
     def data_received(self, data: bytes) -> None:
+        self._arm_idle_timer()
         self._buffer += data
         if not self._busy:
             self._next()
@@ -178,6 +193,7 @@ class FrontProtocol(asyncio.Protocol):
         finally:
             self._busy = False
             self.task = None
+        self._arm_idle_timer()
         self._next()
 
     def write(self, data: bytes) -> bool:
@@ -191,6 +207,8 @@ class FrontProtocol(asyncio.Protocol):
         """Hand the connection and its unhandled bytes to aiohttp for good."""
         transport = self.transport
         assert transport is not None
+        if self._idle is not None:
+            self._idle.cancel()  # aiohttp's own keep-alive timeout takes over
         self._gateway._front.discard(self)
         handler = self._fallback()
         transport.set_protocol(handler)
