@@ -14,40 +14,18 @@ from moto import mock_aws
 
 from loadtests.report.build import build_report
 from strangler.compare import AwsTargets, CompareRequest, run_compare, run_compare_aws
-from strangler.config import Config, load_config
+from strangler.config import Config
 from strangler.migrate import migrate
 from strangler.stack import LocalStack
+from tests.strangler.stack_config import stack_config
 
 pytestmark = pytest.mark.stack
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Config, dict[str, Any]]]:
     tmp_path = tmp_path_factory.mktemp("compare")
-    path = tmp_path / "strangler.toml"
-    path.write_text(
-        f"""
-[project]
-run_dir = "{tmp_path / "run"}"
-[django]
-path = "{REPO_ROOT}"
-seed = ["seed_wildrydes", "--unicorns", "30", "--riders", "20"]
-[database]
-port = 0
-[monolith]
-port = 0
-[lambda]
-port = 0
-enforce_limits = "off"
-[gateway]
-port = 0
-[[functions]]
-name = "wildrydes"
-memory_mb = 1769
-"""
-    )
-    config = load_config(path, environ={})
+    config = stack_config(tmp_path, unicorns=30, riders=20, with_function=True)
     stack = LocalStack(config)
     try:
         yield config, stack.up()

@@ -16,42 +16,23 @@ from typing import Any
 
 import pytest
 
-from strangler.config import Config, load_config
+from strangler.config import Config
 from strangler.errors import StranglerError
 from strangler.migrate import migrate, rollback
 from strangler.stack import LocalStack
+from tests.strangler.stack_config import stack_config
 
 pytestmark = pytest.mark.stack
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_config(tmp_path: Path, function_env: str = "") -> Config:
-    path = tmp_path / "strangler.toml"
-    path.write_text(
-        f"""
-[project]
-run_dir = "{tmp_path / "run"}"
-[django]
-path = "{REPO_ROOT}"
-seed = ["seed_wildrydes", "--unicorns", "20", "--riders", "10"]
-[database]
-port = 0
-[monolith]
-port = 0
-workers = 2
-threads = 4
-[lambda]
-port = 0
-enforce_limits = "off"
-[gateway]
-port = 0
-[[functions]]
-name = "wildrydes"
-memory_mb = 1769
-{function_env}
-"""
+    return stack_config(
+        tmp_path,
+        unicorns=20,
+        monolith="port = 0\nworkers = 2\nthreads = 4",
+        with_function=True,
+        extra=function_env,
     )
-    return load_config(path, environ={})
 
 
 @pytest.fixture(scope="module")

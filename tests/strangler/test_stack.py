@@ -18,35 +18,17 @@ from typing import Any
 import psutil
 import pytest
 
-from strangler.config import Config, load_config
+from strangler.config import Config
 from strangler.errors import PortInUseError
 from strangler.stack import LocalStack
+from tests.strangler.stack_config import WILDRYDES_FUNCTION, stack_config
 
 pytestmark = pytest.mark.stack
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_config(tmp_path: Path, monolith_port: int = 0, extra: str = "") -> Config:
-    path = tmp_path / "strangler.toml"
-    path.write_text(
-        extra
-        + f"""
-[project]
-run_dir = "{tmp_path / "run"}"
-[django]
-path = "{REPO_ROOT}"
-seed = ["seed_wildrydes", "--unicorns", "5", "--riders", "10"]
-[database]
-port = 0
-[monolith]
-port = {monolith_port}
-workers = 1
-threads = 2
-[gateway]
-port = 0
-"""
-    )
-    return load_config(path, environ={})
+    monolith = f"port = {monolith_port}\nworkers = 1\nthreads = 2"
+    return stack_config(tmp_path, monolith=monolith, extra=extra)
 
 
 def get(url: str, token: str | None = None, method: str = "GET", body: Any = None) -> Any:
@@ -138,17 +120,8 @@ def test_port_in_use_is_a_clear_error_and_leaves_nothing_running(tmp_path: Path)
     assert {c["state"] for c in status["components"].values()} == {"stopped"}
 
 
-WITH_FUNCTION = """
-[[functions]]
-name = "wildrydes"
-memory_mb = 1769
-"""
-
-
 def test_cli_status_json_invoke_and_down(tmp_path: Path) -> None:
-    config = make_config(
-        tmp_path, extra=WITH_FUNCTION.replace("[[functions]]", "[lambda]\nport = 0\n[[functions]]")
-    )
+    config = make_config(tmp_path, extra=WILDRYDES_FUNCTION)
     cli = [sys.executable, "-m", "strangler", "--config", str(config.source)]
     try:
         up = subprocess.run([*cli, "up"], capture_output=True, text=True, timeout=180)

@@ -1,0 +1,53 @@
+"""strangler.toml for tests that run the real stack: everything on free ports, in tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from strangler.config import Config, load_config
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+WILDRYDES_FUNCTION = """
+[lambda]
+port = 0
+enforce_limits = "off"
+[[functions]]
+name = "wildrydes"
+memory_mb = 1769
+"""
+
+
+def stack_config(
+    tmp_path: Path,
+    *,
+    unicorns: int = 5,
+    riders: int = 10,
+    monolith: str = "port = 0\nworkers = 1\nthreads = 2",
+    with_function: bool = False,
+    extra: str = "",
+) -> Config:
+    """The stack of ``tmp_path``: the repository's Wild Rydes project, embedded PostgreSQL.
+
+    ``extra`` is appended last, so it may add keys to the function table (e.g. its
+    ``[functions.environment]``) or further sections.
+    """
+    path = tmp_path / "strangler.toml"
+    path.write_text(
+        f"""
+[project]
+run_dir = "{tmp_path / "run"}"
+[django]
+path = "{REPO_ROOT}"
+seed = ["seed_wildrydes", "--unicorns", "{unicorns}", "--riders", "{riders}"]
+[database]
+port = 0
+[monolith]
+{monolith}
+[gateway]
+port = 0
+{WILDRYDES_FUNCTION if with_function else ""}
+{extra}
+"""
+    )
+    return load_config(path, environ={})
