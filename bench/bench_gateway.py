@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_gateway.py [--rate 500] [--seconds 10] [--connections 64]
 
 Three processes: a trivial upstream (fixed 200 "ok" answer), the gateway
-(``python -m strangler.gateway``, pinned to one CPU with ``sched_setaffinity`` when the machine
+(``python -m infra.local.gateway``, pinned to one CPU with ``sched_setaffinity`` when the machine
 has more than one), and this process as the load generator (raw keep-alive HTTP/1.1 over
 asyncio, pinned to the other CPUs, together with the upstream).
 
@@ -188,7 +188,7 @@ def main() -> None:
         upstream = _spawn([sys.executable, __file__, "--upstream", str(upstream_port)], other_cpus)
         gateway = _spawn(
             [
-                sys.executable, "-m", "strangler.gateway", "--routes", str(routes),
+                sys.executable, "-m", "infra.local.gateway", "--routes", str(routes),
                 "--monolith-url", f"http://127.0.0.1:{upstream_port}",
                 "--lambda-url", "http://127.0.0.1:9", "--port", str(gateway_port),
             ],

@@ -47,7 +47,7 @@ from infra.local.lambda_service import LambdaService  # noqa: E402
 from infra.local.lambda_service.spec import FunctionSpec, ServiceSettings  # noqa: E402
 from infra.local.net import free_port  # noqa: E402
 from infra.local.postgres import EmbeddedPostgres  # noqa: E402
-from strangler.seeding import rider_token  # noqa: E402
+from strangler.profiles.wildrydes.tokens import rider_token  # noqa: E402
 
 FUNCTION = "wildrydes"
 HANDLER = "serverless.handler.handler"

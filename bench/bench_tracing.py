@@ -23,13 +23,13 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from infra.local.gateway.server import GatewayConfig, GatewayThread
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.net import free_port
 from infra.local.postgres import EmbeddedPostgres
 from infra.local.xray import XRayCollector
-from strangler.gateway.routes import parse_route_table, save_route_table
-from strangler.gateway.server import GatewayConfig, GatewayThread
-from strangler.seeding import rider_token
+from strangler.core.routes import parse_route_table, save_route_table
+from strangler.profiles.wildrydes.tokens import rider_token
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "bench-tracing-secret"

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from strangler.errors import ConfigError
+from strangler.core.errors import ConfigError
 
 Architecture = Literal["x86_64", "arm64"]
 ApiKind = Literal["http", "rest"]

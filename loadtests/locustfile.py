@@ -1,4 +1,5 @@
-"""Locust entry point: ``locust -f loadtests/locustfile.py`` (``strangler loadtest`` runs it).
+"""Locust entry point: ``locust -f loadtests/locustfile.py,<journeys file>`` (``strangler loadtest``
+runs it with the project profile's journeys).
 
 The scenario's stage table drives the user count; in a comparison run, a collector records
 every request per path (HDR histograms) and writes the raw results when the test stops.
@@ -12,11 +13,10 @@ from locust import LoadTestShape, events
 
 from loadtests.classify import error_class
 from loadtests.collector import Collector
-from loadtests.journeys import SETTINGS, WildRydesRider
+from loadtests.settings import from_environment
 from loadtests.shapes import stage_at, stages_for
 
-__all__ = ["ScenarioShape", "WildRydesRider"]
-
+SETTINGS = from_environment()
 STAGES = stages_for(SETTINGS.scenario, SETTINGS.users, SETTINGS.duration_s)
 collector = Collector()
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from strangler.config import Config
+from strangler.core.config import Config
 from strangler.progress import Progress
 
 
@@ -39,7 +39,7 @@ def _spec(
 ) -> Any:
     from infra.aws.spec import spec_from_config
     from serverless.package import build_zip
-    from strangler.gateway.routes import default_route_table, load_route_table
+    from strangler.core.routes import default_route_table, load_route_table
 
     if table is None:
         if config.routes_path.exists():
@@ -105,7 +105,7 @@ def move_on_aws(
     """Migrate or roll back one route on the deployed API, then record it locally."""
     from infra.aws.apply import migrate_route_aws, plan_route_change, rollback_route_aws
     from infra.aws.plan import render
-    from strangler.gateway.routes import default_route_table
+    from strangler.core.routes import default_route_table
     from strangler.route_moves import (
         apply_move,
         check_route_in_django,
@@ -197,7 +197,7 @@ def preflight(config: Config, args: argparse.Namespace) -> tuple[str, int]:
 
 def _mean_duration(args: argparse.Namespace) -> tuple[float, str]:
     from strangler import preflight as pf
-    from strangler.errors import ConfigError
+    from strangler.core.errors import ConfigError
 
     if args.duration_ms is not None:
         return args.duration_ms / 1000, "given (--duration-ms)"
@@ -221,7 +221,7 @@ def compare_on_aws(
     from infra.aws.naming import Names
     from infra.aws.session import make_session
     from strangler.compare import AwsTargets, run_compare_aws
-    from strangler.errors import ConfigError
+    from strangler.core.errors import ConfigError
     from strangler.route_moves import choose_function
 
     if not (args.monolith_url and args.api_url):

@@ -11,8 +11,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from strangler.config import Config, load_config
-from strangler.errors import StranglerError
+from strangler.core.config import Config, load_config
+from strangler.core.errors import StranglerError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -58,7 +58,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
-    from strangler.errors import ConfigError
+    from strangler.core.errors import ConfigError
     from strangler.invoke import http_event, invoke
     from strangler.stack import require_running
 
@@ -232,7 +232,8 @@ def cmd_preflight(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_traces(args: argparse.Namespace, config: Config) -> int:
-    from strangler.traces import load_segments, traces_report
+    from strangler.core.traces import load_segments
+    from strangler.traces import traces_report
 
     path = args.path or config.run_dir / "segments.jsonl"
     report = traces_report(load_segments(path), args.trace_id, args.top)
@@ -242,7 +243,7 @@ def cmd_traces(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
     if not (args.run_dir / "raw" / "meta.json").exists():
-        from strangler.errors import ConfigError
+        from strangler.core.errors import ConfigError
 
         raise ConfigError(f"{args.run_dir} holds no raw results (raw/meta.json is missing)")
     return _build_and_show_report(args.run_dir)

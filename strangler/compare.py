@@ -18,16 +18,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from infra.local.gateway import GatewayConfig, gateway_argv
 from loadtests import settings as lt
 from loadtests.report.raw import LAMBDA_REPORTS, META, SAMPLES, write_json, write_lines
 from loadtests.samplers import Sampler
 from loadtests.shapes import stages_for
-from strangler.config import Config
-from strangler.errors import ProcessError
+from strangler.core.config import Config
+from strangler.core.errors import ProcessError
+from strangler.core.routes import save_route_table
 from strangler.functions import gateway_tracing
-from strangler.gateway import GatewayConfig, gateway_argv, save_route_table
 from strangler.migrate import MigrationError
 from strangler.procs import ProcessTable, log_tail, wait_http_ok
+from strangler.profiles.wildrydes.tokens import load_or_create_token_secret
 from strangler.progress import Progress
 from strangler.route_moves import (
     RouteMove,
@@ -37,10 +39,12 @@ from strangler.route_moves import (
     restore,
     route_keys_for,
 )
-from strangler.seeding import load_or_create_token_secret
 from strangler.stack import read_state, require_running, utc_now
 
 LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "locustfile.py"
+JOURNEYS = Path(__file__).resolve().parent / "profiles" / "wildrydes" / "journeys.py"
+LOCUSTFILES = f"{LOCUSTFILE},{JOURNEYS}"
+"""What ``locust -f`` loads: the shape and collector, then the journeys (Locust's users)."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,7 @@ def _run_locust(
         "-m",
         "locust",
         "-f",
-        str(LOCUSTFILE),
+        LOCUSTFILES,
         "--headless",
         "--host",
         urls["monolith"],

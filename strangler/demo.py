@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from strangler.config import Config
+from strangler.core.config import Config
 from strangler.progress import Progress
 from strangler.stack import LocalStack
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from infra.local.lambda_service.spec import FunctionSpec, ServiceSettings
 from serverless import environment as function_env
-from strangler import envvars
-from strangler.config import Config, FunctionConfig
-from strangler.errors import ConfigError
+from strangler.core import envvars
+from strangler.core.config import Config, FunctionConfig
+from strangler.core.errors import ConfigError
 
 # The function package must be importable in the sandbox next to the user's Django project.
 SERVERLESS_ROOT = Path(function_env.__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from strangler.errors import StranglerError
+from strangler.core.errors import StranglerError
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Invocation:
 
 def http_event(method: str, path: str, token: str | None, body: str | None) -> dict[str, Any]:
     """A payload 2.0 event as the gateway would build it for ``method path``."""
-    from strangler.gateway.events import ApiContext, GatewayRequest, build_event
+    from infra.local.gateway.events import ApiContext, GatewayRequest, build_event
 
     raw_path, _, raw_query = path.partition("?")
     headers = [("host", "127.0.0.1"), ("user-agent", "strangler-invoke")]

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from loadtests import settings as lt
 from loadtests.shapes import stages_for
 from loadtests.targets import check_target
-from strangler.compare import LOCUSTFILE, riders_seeded
-from strangler.config import Config
-from strangler.seeding import load_or_create_token_secret
+from strangler.compare import LOCUSTFILES, riders_seeded
+from strangler.core.config import Config
+from strangler.profiles.wildrydes.tokens import load_or_create_token_secret
 from strangler.stack import read_state
 
 
@@ -30,7 +30,7 @@ class LoadTestRequest:
 
 
 def locust_command(request: LoadTestRequest, host: str) -> list[str]:
-    argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host]
+    argv = [sys.executable, "-m", "locust", "-f", LOCUSTFILES, "--host", host]
     if request.workers > 1:
         # Locust's distributed mode: one master and N worker processes on this machine
         argv += ["--processes", str(request.workers)]
@@ -44,7 +44,7 @@ def locust_command(request: LoadTestRequest, host: str) -> list[str]:
 def run_loadtest(config: Config, request: LoadTestRequest) -> int:
     host = request.host or read_state(config).get("gateway")
     if not host:
-        from strangler.errors import StackNotRunningError
+        from strangler.core.errors import StackNotRunningError
 
         raise StackNotRunningError("no --host given and the local stack is not running (`make up`)")
     check_target(host, request.allow_remote or config.project.allow_non_loopback)

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from strangler.config import Config
+from strangler.core.config import Config
 from strangler.parity import IgnoreRules, render_diff
 from strangler.parity_check import Replay, check_parity, generated_requests, recorded_requests
 from strangler.progress import Progress

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from strangler.gateway.events import map_lambda_result
-from strangler.gateway.matching import RouteMatcher
-from strangler.gateway.routes import Integration, Route, RouteTable
+from infra.local.gateway.events import map_lambda_result
+from strangler.core.matching import RouteMatcher
+from strangler.core.routes import Integration, Route, RouteTable
 from strangler.invoke import http_event, invoke
 from strangler.parity import Difference, IgnoreRules, Observed, compare
 

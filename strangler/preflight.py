@@ -26,9 +26,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from strangler.config import Config
-from strangler.errors import StranglerError
-from strangler.gateway.routes import RouteTable, Throttle
+from strangler.core.config import Config
+from strangler.core.errors import StranglerError
+from strangler.core.routes import RouteTable, Throttle
 
 Result = Literal["pass", "warn", "fail"]
 

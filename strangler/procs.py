@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from strangler.errors import ProcessError
+from strangler.core.errors import ProcessError
 
 
 @dataclass(frozen=True)

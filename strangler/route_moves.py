@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from strangler.config import Config
-from strangler.errors import ConfigError, StranglerError
-from strangler.gateway.routes import (
+from strangler.core.config import Config
+from strangler.core.errors import ConfigError, StranglerError
+from strangler.core.routes import (
     DEFAULT_ROUTE_KEY,
     Integration,
     Route,

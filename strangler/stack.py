@@ -26,13 +26,13 @@ from infra.local.postgres import (
     UrlDatabase,
     redact,
 )
-from strangler import envvars
-from strangler.config import Config
-from strangler.errors import DatabaseError, PortInUseError, ProcessError, StackNotRunningError
+from strangler.core import envvars
+from strangler.core.config import Config
+from strangler.core.errors import DatabaseError, PortInUseError, ProcessError, StackNotRunningError
 from strangler.functions import gateway_tracing, tracing_environment
 from strangler.procs import ProcessTable, log_tail, wait_http_ok, wait_log_line
+from strangler.profiles.wildrydes.tokens import load_or_create_token_secret, rider_token
 from strangler.progress import Progress
-from strangler.seeding import load_or_create_token_secret, rider_token
 
 MONOLITH = "monolith"
 LAMBDA = "lambda"
@@ -222,8 +222,8 @@ class LocalStack:
     def _start_gateway(
         self, monolith_url: str, lambda_url: str | None, started: list[Callable[[], object]]
     ) -> str:
-        from strangler.gateway import GatewayConfig, gateway_argv
-        from strangler.gateway.routes import default_route_table, save_route_table
+        from infra.local.gateway import GatewayConfig, gateway_argv
+        from strangler.core.routes import default_route_table, save_route_table
 
         cfg = self.config.gateway
         url = self._already_running(GATEWAY)

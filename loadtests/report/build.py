@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,6 +34,7 @@ from loadtests.report.raw import (
 from loadtests.report.render import render_html, render_summary
 from loadtests.report.tracing import trace_section
 from loadtests.report.verdict import VerdictInputs, decide
+from strangler.core.atomic import write_atomic
 
 if TYPE_CHECKING:
     from loadtests.cost import CostComparison
@@ -196,10 +196,7 @@ def write_report(run_dir: Path, files: dict[str, str]) -> None:
     """The one place that writes the report: each file atomically, next to `raw/`."""
     run_dir.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        target = run_dir / name
-        tmp = target.with_name(name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        write_atomic(run_dir / name, text)
 
 
 def build_report(run_dir: Path, prices_path: Path | None = None) -> Report:

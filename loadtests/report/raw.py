@@ -10,7 +10,6 @@ Field by field documentation: docs/report-schema.md.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,8 @@ from typing import Any, Generic, Literal, TypeVar, cast
 
 from hdrh.histogram import HdrHistogram
 
-from strangler.errors import StranglerError
+from strangler.core.atomic import write_atomic
+from strangler.core.errors import StranglerError
 
 PathName = Literal["monolith", "lambda"]
 PATHS: tuple[PathName, ...] = ("monolith", "lambda")
@@ -176,7 +176,7 @@ class RawRun:
     cold_starts: Iterable[ColdStart] = ()
     samples: Iterable[Sample] = ()
     lambda_reports: Iterable[LambdaReport] = ()
-    # X-Ray documents, untouched (strangler.traces assembles them); None: not written here,
+    # X-Ray documents, untouched (strangler.core.traces assembles them); None: not written here,
     # since the collector appends to raw/segments.jsonl itself during the run
     segments: Iterable[dict[str, Any]] | None = None
 
@@ -442,28 +442,14 @@ def read_raw(run_dir: Path) -> RawRun:
     )
 
 
-def _write_atomic(path: Path, write: Callable[[Any], None]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        write(handle)
-    os.replace(tmp, path)
-
-
 def write_json(path: Path, document: Any) -> None:
-    def write(handle: Any) -> None:
-        json.dump(document, handle, indent=2)
-
-    _write_atomic(path, write)
+    write_atomic(path, json.dumps(document, indent=2))
 
 
 def write_lines(path: Path, records: Iterable[Any]) -> None:
     """One JSON object a line (records: the dataclasses above, or plain dicts), atomically."""
-
-    def write(handle: Any) -> None:
-        for record in records:
-            handle.write(json.dumps(_to_json(record), separators=(",", ":")) + "\n")
-
-    _write_atomic(path, write)
+    text = "".join(json.dumps(_to_json(r), separators=(",", ":")) + "\n" for r in records)
+    write_atomic(path, text)
 
 
 def write_raw(run_dir: Path, run: RawRun) -> Path:

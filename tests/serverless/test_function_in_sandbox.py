@@ -20,7 +20,7 @@ import pytest
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.postgres import EmbeddedPostgres, RunningDatabase
 from strangler.invoke import http_event
-from strangler.seeding import rider_token
+from strangler.profiles.wildrydes.tokens import rider_token
 
 pytestmark = pytest.mark.stack
 REPO_ROOT = Path(__file__).resolve().parents[2]

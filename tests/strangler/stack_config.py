@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from strangler.config import Config, load_config
+from strangler.core.config import Config, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

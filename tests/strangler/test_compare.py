@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from loadtests.report.build import build_report
 from strangler.compare import AwsTargets, CompareRequest, run_compare, run_compare_aws
-from strangler.config import Config
+from strangler.core.config import Config
 from strangler.migrate import migrate
 from strangler.stack import LocalStack
 from tests.strangler.stack_config import stack_config

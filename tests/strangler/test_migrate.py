@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from strangler.config import Config
-from strangler.errors import StranglerError
+from strangler.core.config import Config
+from strangler.core.errors import StranglerError
 from strangler.migrate import migrate, rollback
 from strangler.stack import LocalStack
 from tests.strangler.stack_config import stack_config

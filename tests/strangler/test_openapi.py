@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from strangler.errors import StranglerError
-from strangler.gateway.routes import Integration, Route, RouteTable, Throttle, Throttling
+from strangler.core.errors import StranglerError
+from strangler.core.routes import Integration, Route, RouteTable, Throttle, Throttling
 from strangler.openapi import OpenApiError, export_openapi, lambda_integration_uri, to_json
 
 MONOLITH = "http://monolith-alb.example.com/"

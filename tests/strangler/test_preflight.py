@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from strangler.config import load_config
-from strangler.gateway.routes import Throttle, Throttling, default_route_table
+from strangler.core.config import load_config
+from strangler.core.routes import Throttle, Throttling, default_route_table
 from strangler.preflight import (
     Check,
     PreflightError,

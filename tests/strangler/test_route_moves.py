@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from strangler.config import load_config
-from strangler.gateway.routes import Integration, Route, default_route_table
+from strangler.core.config import load_config
+from strangler.core.routes import Integration, Route, default_route_table
 from strangler.route_moves import (
     MigrationError,
     apply_move,

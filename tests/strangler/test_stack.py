@@ -18,8 +18,8 @@ from typing import Any
 import psutil
 import pytest
 
-from strangler.config import Config
-from strangler.errors import PortInUseError
+from strangler.core.config import Config
+from strangler.core.errors import PortInUseError
 from strangler.stack import LocalStack
 from tests.strangler.stack_config import WILDRYDES_FUNCTION, stack_config
 

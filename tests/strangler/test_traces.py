@@ -8,14 +8,8 @@ from typing import Any
 
 import pytest
 
-from strangler.traces import (
-    TraceFileError,
-    build_traces,
-    load_segments,
-    render_trace,
-    slowest,
-    traces_report,
-)
+from strangler.core.traces import TraceFileError, build_traces, load_segments, slowest
+from strangler.traces import render_trace, traces_report
 
 T1 = "1-5759e988-bd862e3fe1be46a994272793"
 T2 = "1-5759e988-000000000000000000000002"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strangler.errors import StranglerError
+from strangler.core.errors import StranglerError
 
 
 class LambdaServiceError(StranglerError):

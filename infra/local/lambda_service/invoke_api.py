@@ -16,7 +16,7 @@ from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
 
-from strangler.errors import PortInUseError
+from strangler.core.errors import PortInUseError
 
 from .errors import (
     InvalidRequestError,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from infra.local.xray.emitter import parse_daemon_address
-from strangler.errors import ConfigError
+from strangler.core.errors import ConfigError
 
 ACCOUNT_ID = "123456789012"
 MIN_MEMORY_MB = 128

@@ -19,7 +19,7 @@ from infra.local.lambda_service.xray import (
     invocation_segments,
 )
 from infra.local.xray.protocol import TraceHeader
-from strangler.errors import ConfigError
+from strangler.core.errors import ConfigError
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn"

@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 
+from infra.local.gateway.server import GatewayConfig, GatewayThread
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.net import free_port
 from infra.local.postgres import RunningDatabase
 from infra.local.xray import XRayCollector
-from strangler.gateway.routes import parse_route_table, save_route_table
-from strangler.gateway.server import GatewayConfig, GatewayThread
-from strangler.seeding import rider_token
-from strangler.traces import Span, Trace, build_traces, render_trace
+from strangler.core.routes import parse_route_table, save_route_table
+from strangler.core.traces import Span, Trace, build_traces
+from strangler.profiles.wildrydes.tokens import rider_token
+from strangler.traces import render_trace
 
 pytestmark = pytest.mark.stack
 REPO_ROOT = Path(__file__).resolve().parents[4]

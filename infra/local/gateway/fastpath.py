@@ -1,0 +1,223 @@
+"""The front connection: plain HTTP passthrough without aiohttp's request machinery.
+
+Every client connection starts here. At each request boundary the head is parsed in Python;
+a simple request for an HTTP_PROXY route (HTTP/1.1, no HEAD, a known body length up to
+``STREAM_THRESHOLD`` already in the buffer, no Upgrade/Expect/Transfer-Encoding/close, a plain
+path) is served by the gateway's fast path. Anything else hands the connection, with the bytes
+not yet handled, to aiohttp's request handler for the rest of its life, so every other
+behaviour (404, Lambda, 413, streamed uploads, chunked bodies, HEAD, errors) stays aiohttp's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from multidict import CIMultiDict
+
+from infra.local.gateway.passthrough import STREAM_THRESHOLD
+
+if TYPE_CHECKING:
+    from infra.local.gateway.server import Gateway
+
+MAX_HEAD = 8 * 1024
+IDLE_TIMEOUT_S = 75.0  # aiohttp's keep-alive timeout, so both paths close idle clients alike
+FAST_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_REFUSED_HEADERS = frozenset({"transfer-encoding", "expect", "upgrade"})
+
+
+@dataclass
+class RawRequest:
+    method: str
+    target: str
+    """The request target as sent (path and query)."""
+    path: str
+    headers: CIMultiDict[str]
+    length: int
+
+
+def parse_head(head: bytes) -> RawRequest | None:
+    """The request head (without its final blank line), or None when it is not a simple one."""
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3 or parts[2] != "HTTP/1.1" or parts[0] not in FAST_METHODS:
+        return None
+    method, target = parts[0], parts[1]
+    path = target.split("?", 1)[0]
+    if not path.startswith("/") or "%" in path or "/." in path or "//" in path or "#" in target:
+        return None  # let aiohttp decode and normalise anything unusual
+    headers: CIMultiDict[str] = CIMultiDict()
+    length = 0
+    seen_length = False
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip() or not name.isascii():
+            return None  # folded or malformed lines: aiohttp answers them
+        value = value.strip(" \t")
+        lower = name.lower()
+        if lower in _REFUSED_HEADERS:
+            return None
+        if lower == "content-length":
+            if seen_length or not value.isdigit():
+                return None
+            seen_length, length = True, int(value)
+            if length > STREAM_THRESHOLD:
+                return None
+        elif lower == "connection" and ("close" in value.lower() or "upgrade" in value.lower()):
+            return None
+        headers.add(name, value)
+    return RawRequest(method, target, path, headers, length)
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+def response_head(status: int, reason: str | None, headers: CIMultiDict[str]) -> bytes:
+    if not reason:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+    lines = [f"HTTP/1.1 {status} {reason}"]
+    lines.extend(f"{name}: {value}" for name, value in headers.items())
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+class FrontProtocol(asyncio.Protocol):
+    """One client connection, served by the fast path until it needs aiohttp."""
+
+    def __init__(self, gateway: Gateway, fallback: Callable[[], Any]) -> None:
+        self._gateway = gateway
+        self._fallback = fallback
+        self._buffer = bytearray()
+        self._busy = False
+        self.transport: asyncio.Transport | None = None
+        self.client_ip = ""
+        self.task: asyncio.Task[None] | None = None
+        self._paused = False
+        self._drain: asyncio.Future[None] | None = None
+        self._idle: asyncio.TimerHandle | None = None
+
+    def _arm_idle_timer(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = asyncio.get_running_loop().call_later(IDLE_TIMEOUT_S, self._close_idle)
+
+    def _close_idle(self) -> None:
+        if not self._busy and not self._buffer:
+            self.close()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = transport.get_extra_info("peername")
+        self.client_ip = peer[0] if isinstance(peer, tuple | list) and peer else ""
+        self._gateway._front.add(self)
+        self._arm_idle_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._gateway._front.discard(self)
+        self.resume_writing()
+
+    def pause_writing(self) -> None:
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        if self._drain is not None and not self._drain.done():
+            self._drain.set_result(None)
+
+    async def drain(self) -> None:
+        if self._paused:
+            self._drain = asyncio.get_running_loop().create_future()
+            await self._drain
+
+    def data_received(self, data: bytes) -> None:
+        self._arm_idle_timer()
+        self._buffer += data
+        if not self._busy:
+            self._next()
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too
+
+    def _next(self) -> None:
+        buf = self._buffer
+        if not buf or self.transport is None or self.transport.is_closing():
+            return
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buf) > MAX_HEAD:
+                self._delegate()
+            return
+        request = parse_head(bytes(buf[:end]))
+        accepted = None if request is None else self._gateway._accept_fast(request)
+        if request is None or accepted is None:
+            self._delegate()
+            return
+        start = end + 4
+        if len(buf) < start + request.length:
+            return  # the body is still on its way
+        body = bytes(buf[start : start + request.length])
+        del buf[: start + request.length]
+        self._busy = True
+        self.task = asyncio.get_running_loop().create_task(self._serve(request, body, accepted))
+
+    async def _serve(self, request: RawRequest, body: bytes, accepted: Any) -> None:
+        try:
+            await self._gateway._serve_fast(self, request, body, accepted)
+        except Exception:
+            if self.transport is not None:
+                self.transport.abort()
+            raise
+        finally:
+            self._busy = False
+            self.task = None
+        self._arm_idle_timer()
+        self._next()
+
+    def write(self, data: bytes) -> bool:
+        """False when the client has gone."""
+        if self.transport is None or self.transport.is_closing():
+            return False
+        self.transport.write(data)
+        return True
+
+    def _delegate(self) -> None:
+        """Hand the connection and its unhandled bytes to aiohttp for good."""
+        transport = self.transport
+        assert transport is not None
+        if self._idle is not None:
+            self._idle.cancel()  # aiohttp's own keep-alive timeout takes over
+        self._gateway._front.discard(self)
+        handler = self._fallback()
+        transport.set_protocol(handler)
+        handler.connection_made(transport)
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        if data:
+            handler.data_received(data)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()

@@ -1,0 +1,144 @@
+"""AWS_PROXY integration: invoke a function through a Lambda Invoke API over HTTP.
+
+``POST {lambda_url}/2015-03-31/functions/{name}/invocations`` with the payload 2.0 event,
+``RequestResponse`` invocation type, never retried (API Gateway does not retry). The Invoke
+API's answer is converted here into a response or an IntegrationError subclass, so the server
+only renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from infra.local.gateway.errors import (
+    FunctionError,
+    IntegrationError,
+    IntegrationTimeout,
+    InvocationRejected,
+)
+from infra.local.gateway.events import HttpResponse, map_lambda_result
+
+INIT_DURATION_HEADER = "X-Strangler-Init-Duration-Ms"
+SANDBOX_ID_HEADER = "X-Strangler-Sandbox-Id"
+LAMBDA_REQUEST_ID_HEADER = "x-strangler-lambda-request-id"
+COLD_START_HEADER = "x-strangler-cold-start"
+
+
+@dataclass
+class InvokeOutcome:
+    """What an invocation produced, for the response and the access log."""
+
+    function: str
+    integration_status: int | None = None
+    integration_latency_ms: float = 0.0
+    lambda_request_id: str | None = None
+    init_duration_ms: str | None = None
+    sandbox_id: str | None = None
+    response: HttpResponse | None = None
+    error: IntegrationError | None = None
+
+    def annotation_headers(self) -> list[tuple[str, str]]:
+        """Headers that let a load test join this response to the sandbox's REPORT line."""
+        pairs = [
+            (LAMBDA_REQUEST_ID_HEADER, self.lambda_request_id),
+            (INIT_DURATION_HEADER, self.init_duration_ms),
+            (SANDBOX_ID_HEADER, self.sandbox_id),
+        ]
+        return [(name, value) for name, value in pairs if value is not None]
+
+
+def new_session(pool_size: int = 512) -> aiohttp.ClientSession:
+    """The Invoke API client: keep-alive pool, no cookie jar, no env proxies."""
+    connector = aiohttp.TCPConnector(
+        limit=pool_size, limit_per_host=pool_size, keepalive_timeout=30
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+        timeout=aiohttp.ClientTimeout(total=None),
+    )
+
+
+def invoke_url(lambda_url: str, function: str) -> str:
+    return f"{lambda_url.rstrip('/')}/2015-03-31/functions/{quote(function, safe='')}/invocations"
+
+
+class LambdaIntegration:
+    def __init__(self, session: aiohttp.ClientSession, lambda_url: str) -> None:
+        self._session = session
+        self._lambda_url = lambda_url
+
+    async def invoke(
+        self,
+        function: str,
+        event: dict[str, Any],
+        *,
+        timeout_s: float,
+        trace_id: str | None = None,
+    ) -> InvokeOutcome:
+        """Invoke ``function``; errors are returned in ``outcome.error``, never raised."""
+        outcome = InvokeOutcome(function=function)
+        headers = {"X-Amz-Invocation-Type": "RequestResponse", "Content-Type": "application/json"}
+        if trace_id:
+            headers["X-Amzn-Trace-Id"] = trace_id
+        body = json.dumps(event, separators=(",", ":")).encode()
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with self._session.post(
+                    invoke_url(self._lambda_url, function), data=body, headers=headers
+                ) as answer:
+                    payload = await answer.read()
+        except TimeoutError:
+            outcome.error = IntegrationTimeout(f"{function}: no response in {timeout_s:g} s")
+            return outcome
+        except aiohttp.ClientError as exc:
+            outcome.error = InvocationRejected(f"{function}: Invoke API unreachable: {exc}")
+            return outcome
+        finally:
+            outcome.integration_latency_ms = (time.perf_counter() - started) * 1000
+        outcome.integration_status = answer.status
+        outcome.lambda_request_id = answer.headers.get("x-amzn-RequestId")
+        outcome.init_duration_ms = answer.headers.get(INIT_DURATION_HEADER)
+        outcome.sandbox_id = answer.headers.get(SANDBOX_ID_HEADER)
+        outcome.error = _invoke_error(function, answer, payload)
+        if outcome.error is None:
+            try:
+                outcome.response = map_lambda_result(payload)
+            except IntegrationError as exc:
+                outcome.error = exc
+        return outcome
+
+
+def _invoke_error(
+    function: str, answer: aiohttp.ClientResponse, payload: bytes
+) -> IntegrationError | None:
+    status = answer.status
+    if not 200 <= status < 300:
+        kind = answer.headers.get("x-amzn-ErrorType") or _error_type(payload)
+        return InvocationRejected(
+            f"{function}: Invoke API answered {status} {kind}", integration_status=status
+        )
+    function_error = answer.headers.get("X-Amz-Function-Error")
+    if function_error:
+        return FunctionError(
+            f"{function}: function error ({function_error}): {payload[:200]!r}",
+            integration_status=status,
+        )
+    return None
+
+
+def _error_type(payload: bytes) -> str:
+    try:
+        data = json.loads(payload)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return ""
+    return str(data.get("__type") or data.get("Type") or "") if isinstance(data, dict) else ""

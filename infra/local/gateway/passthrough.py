@@ -1,0 +1,217 @@
+"""HTTP_PROXY integration: forward a request to the monolith over pooled keep-alive connections.
+
+Method, path, raw query, end-to-end headers, body and status pass through byte for byte;
+hop-by-hop headers are dropped and ``X-Forwarded-For/Proto/Port`` added, as a proxy must.
+Bodies with a known length up to ``STREAM_THRESHOLD`` are sent in one write (fast path); larger
+ones are streamed both ways in chunks, never held whole in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiohttp import StreamReader, web
+from multidict import CIMultiDict, MultiMapping
+
+from infra.local.gateway.errors import IntegrationTimeout, UpstreamUnavailable
+from infra.local.gateway.upstream import UpstreamPool, UpstreamResponse
+
+STREAM_THRESHOLD = 256 * 1024
+CHUNK_SIZE = 64 * 1024
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# the client sets these itself for the upstream connection
+_REQUEST_SKIP = HOP_BY_HOP | {"host"}
+
+
+def _connection_tokens(headers: Mapping[str, str]) -> set[str]:
+    # RFC 9110 7.6.1: headers named in Connection are hop-by-hop too
+    value = headers.get("Connection")
+    return {t.strip().lower() for t in value.split(",")} if value else set()
+
+
+def upstream_request_headers(
+    headers: MultiMapping[str], client_ip: str, server_port: int
+) -> CIMultiDict[str]:
+    """End-to-end request headers plus the X-Forwarded-* a proxy adds (pure)."""
+    drop = _REQUEST_SKIP | _connection_tokens(headers)
+    out: CIMultiDict[str] = CIMultiDict()
+    forwarded_for: list[str] = []
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower == "x-forwarded-for":
+            forwarded_for.append(value)
+        elif lower not in drop and not lower.startswith("proxy-"):
+            out.add(name, value)
+    forwarded_for.append(client_ip)
+    out["X-Forwarded-For"] = ", ".join(forwarded_for)
+    out["X-Forwarded-Proto"] = "http"
+    out["X-Forwarded-Port"] = str(server_port)
+    return out
+
+
+def downstream_response_headers(headers: list[tuple[str, str]]) -> CIMultiDict[str]:
+    """The upstream's response headers without hop-by-hop ones (pure)."""
+    drop = HOP_BY_HOP | _connection_tokens(CIMultiDict(headers))
+    return CIMultiDict(
+        (name, value)
+        for name, value in headers
+        if name.lower() not in drop and not name.lower().startswith("proxy-")
+    )
+
+
+def request_head(
+    method: str, target: str, host: str, port: int, headers: CIMultiDict[str]
+) -> bytes:
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}"]
+    lines.extend(f"{name}: {value}" for name, value in headers.items())
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+@dataclass
+class ForwardResult:
+    response: web.StreamResponse
+    integration_status: int
+    integration_latency_ms: float
+    response_length: int
+
+
+class Passthrough:
+    def __init__(self, pool: UpstreamPool) -> None:
+        self._pool = pool
+
+    async def forward(
+        self,
+        request: web.BaseRequest,
+        base_url: str,
+        *,
+        body: bytes | None,
+        client_ip: str,
+        server_port: int,
+        timeout_s: float,
+        extra_headers: Mapping[str, str],
+        trace_header: str | None = None,
+    ) -> ForwardResult:
+        """Send ``request`` to ``base_url`` and write the answer to the client.
+
+        ``body`` is the already-read body, or None to stream it from the client;
+        ``trace_header`` replaces the client's ``X-Amzn-Trace-Id`` (tracing on). Raises
+        IntegrationTimeout / UpstreamUnavailable before anything is written to the client.
+        """
+        data: bytes | AsyncIterator[bytes] = _iter_body(request.content) if body is None else body
+        upstream, started = await self.send(
+            request.method,
+            request.raw_path,
+            request.headers,
+            base_url,
+            data,
+            client_ip=client_ip,
+            server_port=server_port,
+            timeout_s=timeout_s,
+            trace_header=trace_header,
+        )
+        try:
+            return await self._relay(request, upstream, started, extra_headers)
+        finally:
+            upstream.release()
+
+    async def send(
+        self,
+        method: str,
+        raw_path: str,
+        request_headers: MultiMapping[str],
+        base_url: str,
+        data: bytes | AsyncIterator[bytes],
+        *,
+        client_ip: str,
+        server_port: int,
+        timeout_s: float,
+        trace_header: str | None = None,
+    ) -> tuple[UpstreamResponse, float]:
+        """Send one request upstream; the answer's head and when the request was sent.
+
+        Raises IntegrationTimeout / UpstreamUnavailable; the caller releases the answer.
+        """
+        base = _split(base_url)
+        host, port, prefix = base
+        headers = upstream_request_headers(request_headers, client_ip, server_port)
+        if trace_header is not None:
+            headers["X-Amzn-Trace-Id"] = trace_header
+        if isinstance(data, bytes) and (data or "Content-Length" in headers):
+            # a chunked upload was read whole: it goes on with a length
+            headers["Content-Length"] = str(len(data))
+        head = request_head(method, prefix + raw_path, host, port, headers)
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout_s):
+                upstream = await self._pool.request(
+                    host, port, head, data, head_only=method == "HEAD"
+                )
+        except TimeoutError as exc:
+            raise IntegrationTimeout(f"no response from {base_url} in {timeout_s:g} s") from exc
+        except OSError as exc:
+            raise UpstreamUnavailable(f"{base_url}: {exc!r}") from exc
+        return upstream, started
+
+    async def _relay(
+        self,
+        request: web.BaseRequest,
+        upstream: UpstreamResponse,
+        started: float,
+        extra_headers: Mapping[str, str],
+    ) -> ForwardResult:
+        headers = downstream_response_headers(upstream.headers)
+        headers.update(extra_headers)
+        length = upstream.content_length
+        reason = upstream.reason or None
+        if request.method == "HEAD" or (length is not None and length <= STREAM_THRESHOLD):
+            payload = await upstream.read()
+            latency = (time.perf_counter() - started) * 1000
+            response = web.Response(status=upstream.status, reason=reason, headers=headers)
+            if payload:
+                response.body = payload
+            return ForwardResult(response, upstream.status, latency, len(payload))
+        latency = (time.perf_counter() - started) * 1000
+        stream = web.StreamResponse(status=upstream.status, reason=reason, headers=headers)
+        await stream.prepare(request)
+        sent = 0
+        async for chunk in upstream.iter_body():
+            await stream.write(chunk)
+            sent += len(chunk)
+        await stream.write_eof()
+        return ForwardResult(stream, upstream.status, latency, sent)
+
+
+_SPLIT_CACHE: dict[str, tuple[str, int, str]] = {}
+
+
+def _split(base_url: str) -> tuple[str, int, str]:
+    """host, port and path prefix of a target URL (parsed once per URL)."""
+    parts = _SPLIT_CACHE.get(base_url)
+    if parts is None:
+        base = urlsplit(base_url)
+        parts = (base.hostname or "127.0.0.1", base.port or 80, base.path.rstrip("/"))
+        if len(_SPLIT_CACHE) < 1024:
+            _SPLIT_CACHE[base_url] = parts
+    return parts
+
+
+async def _iter_body(content: StreamReader) -> AsyncIterator[bytes]:
+    while chunk := await content.read(CHUNK_SIZE):
+        yield chunk

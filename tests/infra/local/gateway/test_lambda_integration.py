@@ -1,0 +1,89 @@
+"""AWS_PROXY against a fake Invoke API (the AWS side): events, results and error mapping."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.infra.local.gateway.conftest import FakeLambda, RunningGateway
+
+
+def test_event_reaches_function_and_response_maps_back(
+    gateway: RunningGateway, fake_lambda: FakeLambda
+) -> None:
+    status, headers, body = gateway.request(
+        "POST",
+        "/fn/echo?x=1&x=2",
+        body=b'{"a": 1}',
+        headers={
+            "Content-Type": "application/json",
+            "Cookie": "c1=v1; c2=v2",
+            "X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793",
+        },
+    )
+    assert status == 201
+    assert headers.get_all("Set-Cookie") == ["s=1; Path=/", "t=2; Secure"]
+    assert headers["x-strangler-target"] == "lambda"
+    assert headers["x-strangler-lambda-request-id"].startswith("req-")
+    assert headers["X-Strangler-Init-Duration-Ms"] == "41.5"
+    assert headers["X-Strangler-Sandbox-Id"] == "sandbox-1"
+    request_id = headers["apigw-requestid"]
+    event = json.loads(body)
+    assert event["routeKey"] == "ANY /fn/echo"
+    assert event["rawQueryString"] == "x=1&x=2"
+    assert event["queryStringParameters"] == {"x": "1,2"}
+    assert event["cookies"] == ["c1=v1", "c2=v2"]
+    assert "cookie" not in event["headers"]
+    assert event["body"] == '{"a": 1}'
+    assert event["isBase64Encoded"] is False
+    assert event["requestContext"]["requestId"] == request_id
+    assert event["requestContext"]["http"]["sourceIp"] == "127.0.0.1"
+    invocation = fake_lambda.invocations[-1]
+    assert invocation.function == "echo"
+    assert invocation.headers["X-Amz-Invocation-Type"] == "RequestResponse"
+    assert invocation.headers["X-Amzn-Trace-Id"].startswith("Root=1-5759e988")
+
+
+def test_path_parameters_and_binary_request_body(gateway: RunningGateway) -> None:
+    status, _, body = gateway.request(
+        "GET", "/items/7", body=b"\x00\x01", headers={"Content-Type": "application/octet-stream"}
+    )
+    assert status == 201
+    event = json.loads(body)
+    assert event["pathParameters"] == {"id": "7"}
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b"\x00\x01"
+
+
+def test_base64_response_body_is_decoded(gateway: RunningGateway) -> None:
+    status, headers, body = gateway.request("GET", "/fn/binary")
+    assert (status, headers["content-type"], body) == (200, "image/png", b"\x89PNG\x00\xff")
+
+
+def test_inference_rule(gateway: RunningGateway) -> None:
+    status, headers, body = gateway.request("GET", "/fn/infer")
+    assert (status, headers["content-type"]) == (200, "application/json")
+    assert json.loads(body) == {"hello": "world"}
+
+
+@pytest.mark.parametrize(
+    ("function", "status", "message"),
+    [
+        ("throttled", 500, "Internal Server Error"),  # Invoke API 429: rejected invocation
+        ("missing", 500, "Internal Server Error"),  # Invoke API 404
+        ("boom", 502, "Internal Server Error"),  # X-Amz-Function-Error
+        ("malformed", 502, "Internal Server Error"),
+        ("slow", 503, "Service Unavailable"),  # route timeout_ms 300
+    ],
+)
+def test_integration_errors_map_like_api_gateway(
+    gateway: RunningGateway, function: str, status: int, message: str
+) -> None:
+    got, headers, body = gateway.request("GET", f"/fn/{function}")
+    assert got == status
+    assert json.loads(body) == {"message": message}
+    assert headers["content-type"] == "application/json"
+    assert headers["apigw-requestid"]
+    assert headers["x-strangler-target"] == "lambda"
