@@ -25,7 +25,7 @@ def _progress(message: str) -> None:
 
 
 def cmd_up(args: argparse.Namespace, config: Config) -> int:
-    from strangler.stack import LocalStack
+    from strangler.stack.local import LocalStack
 
     status = LocalStack(config, progress=_progress).up()
     _print_status(status)
@@ -33,7 +33,7 @@ def cmd_up(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_down(args: argparse.Namespace, config: Config) -> int:
-    from strangler.stack import LocalStack
+    from strangler.stack.local import LocalStack
 
     stopped = LocalStack(config, progress=_progress).down()
     console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
@@ -41,7 +41,7 @@ def cmd_down(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
-    from strangler.stack import LocalStack
+    from strangler.stack.local import LocalStack
 
     status = LocalStack(config).status()
     if args.json:
@@ -59,8 +59,8 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
     from strangler.core.errors import ConfigError
-    from strangler.invoke import http_event, invoke
-    from strangler.stack import require_running
+    from strangler.stack.invoke import http_event, invoke
+    from strangler.stack.local import require_running
 
     if config.function(args.function) is None:
         declared = ", ".join(f.name for f in config.functions) or "none"
@@ -87,10 +87,10 @@ def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
-    from strangler.migrate import migrate
+    from strangler.moves.migrate import migrate
 
     if args.aws:
-        from strangler.aws_commands import move_on_aws
+        from strangler.aws.commands import move_on_aws
 
         console.print(move_on_aws(config, args, _progress, rollback=False), markup=False)
         return 0
@@ -105,10 +105,10 @@ def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace, config: Config) -> int:
-    from strangler.migrate import rollback
+    from strangler.moves.migrate import rollback
 
     if args.aws:
-        from strangler.aws_commands import move_on_aws
+        from strangler.aws.commands import move_on_aws
 
         console.print(move_on_aws(config, args, _progress, rollback=True), markup=False)
         return 0
@@ -122,12 +122,12 @@ def cmd_rollback(args: argparse.Namespace, config: Config) -> int:
 def cmd_routes(args: argparse.Namespace, config: Config) -> int:
     from rich.table import Table
 
-    from strangler.route_moves import load_table
+    from strangler.moves.steps import load_table
 
     table = load_table(config)
     if args.openapi:
-        from strangler.openapi import export_openapi, to_json
-        from strangler.stack import read_state
+        from strangler.aws.openapi import export_openapi, to_json
+        from strangler.stack.state import read_state
 
         monolith = read_state(config).get("monolith") or "http://127.0.0.1:8000"
         arns = {
@@ -176,7 +176,7 @@ def _duration(text: str) -> float:
 
 
 def cmd_compare(args: argparse.Namespace, config: Config) -> int:
-    from strangler.compare import CompareRequest, run_compare
+    from strangler.measure.compare import CompareRequest, run_compare
 
     request = CompareRequest(
         route=args.route,
@@ -188,7 +188,7 @@ def cmd_compare(args: argparse.Namespace, config: Config) -> int:
         reports_dir=args.reports_dir,
     )
     if args.aws:
-        from strangler.aws_commands import compare_on_aws
+        from strangler.aws.commands import compare_on_aws
 
         run_dir = compare_on_aws(config, args, request, _progress)
     else:
@@ -197,7 +197,7 @@ def cmd_compare(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_loadtest(args: argparse.Namespace, config: Config) -> int:
-    from strangler.loadtest import LoadTestRequest, run_loadtest
+    from strangler.measure.loadtest import LoadTestRequest, run_loadtest
 
     return run_loadtest(
         config,
@@ -216,7 +216,7 @@ def cmd_loadtest(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_deploy(args: argparse.Namespace, config: Config) -> int:
-    from strangler.aws_commands import deploy
+    from strangler.aws.commands import deploy
 
     text, code = deploy(config, args, _progress)
     print(text)
@@ -224,7 +224,7 @@ def cmd_deploy(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_preflight(args: argparse.Namespace, config: Config) -> int:
-    from strangler.aws_commands import preflight
+    from strangler.aws.commands import preflight
 
     text, code = preflight(config, args)
     print(text)
@@ -233,7 +233,7 @@ def cmd_preflight(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_traces(args: argparse.Namespace, config: Config) -> int:
     from strangler.core.traces import load_segments
-    from strangler.traces import traces_report
+    from strangler.measure.traces import traces_report
 
     path = args.path or config.run_dir / "segments.jsonl"
     report = traces_report(load_segments(path), args.trace_id, args.top)
@@ -341,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rollback", cmd_rollback, "Send a migrated route back to the monolith (recorded too)."
     )
     rollback.add_argument("route", help="the path or route key given to migrate")
-    from strangler.aws_commands import add_aws_arguments
+    from strangler.aws.commands import add_aws_arguments
 
     for command in (migrate, rollback):
         command.add_argument(

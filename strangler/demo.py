@@ -14,7 +14,7 @@ from rich.table import Table
 
 from strangler.core.config import Config
 from strangler.progress import Progress
-from strangler.stack import LocalStack
+from strangler.stack.local import LocalStack
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def run_demo(
     status = LocalStack(config, progress=progress).up()
     _show_requests(config, console, status)
     _migrate_if_needed(config, console, progress, "/rides")
-    from strangler.compare import CompareRequest, run_compare
+    from strangler.measure.compare import CompareRequest, run_compare
 
     progress(f"comparison run: /rides through both paths for {duration_s:.0f} s")
     run_dir = run_compare(
@@ -86,8 +86,8 @@ def run_demo(
 
 
 def _migrate_if_needed(config: Config, console: Console, progress: Progress, route: str) -> None:
-    from strangler.migrate import migrate
-    from strangler.route_moves import load_table, route_keys_for
+    from strangler.moves.migrate import migrate
+    from strangler.moves.steps import load_table, route_keys_for
 
     table = load_table(config)
     moved = all(

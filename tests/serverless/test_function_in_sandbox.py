@@ -19,8 +19,8 @@ import pytest
 
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.postgres import EmbeddedPostgres, RunningDatabase
-from strangler.invoke import http_event
 from strangler.profiles.wildrydes.tokens import rider_token
+from strangler.stack.invoke import http_event
 
 pytestmark = pytest.mark.stack
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from infra.aws.apply import (
 from infra.aws.errors import NotDeployedError
 from infra.aws.plan import has_changes
 from infra.aws.session import Clients
-from strangler.route_moves import apply_move, plan_move, restore, snapshot
+from strangler.moves.steps import apply_move, plan_move, restore, snapshot
 from tests.infra.aws.conftest import MONOLITH_URL
 
 ALIAS_ARN = "arn:aws:lambda:us-east-1:123456789012:function:dev-strangler-wildrydes:live"

@@ -23,8 +23,8 @@ from infra.local.postgres import RunningDatabase
 from infra.local.xray import XRayCollector
 from strangler.core.routes import parse_route_table, save_route_table
 from strangler.core.traces import Span, Trace, build_traces
+from strangler.measure.traces import render_trace
 from strangler.profiles.wildrydes.tokens import rider_token
-from strangler.traces import render_trace
 
 pytestmark = pytest.mark.stack
 REPO_ROOT = Path(__file__).resolve().parents[4]

@@ -18,8 +18,8 @@ from typing import Any
 from infra.local.gateway.events import map_lambda_result
 from strangler.core.matching import RouteMatcher
 from strangler.core.routes import Integration, Route, RouteTable
-from strangler.invoke import http_event, invoke
-from strangler.parity import Difference, IgnoreRules, Observed, compare
+from strangler.moves.parity import Difference, IgnoreRules, Observed, compare
+from strangler.stack.invoke import http_event, invoke
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_REPLAYED = 20

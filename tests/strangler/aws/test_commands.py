@@ -12,13 +12,13 @@ from moto import mock_aws
 from strangler.cli import main
 from tests.infra.aws.shims import with_shims
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from infra.aws.session import clients_for, make_session
-    from strangler import aws_commands
+    from strangler.aws import commands as aws_commands
 
     # moto lacks provisioned-concurrency reads and update_stage: the shared shims stand in
     monkeypatch.setattr(

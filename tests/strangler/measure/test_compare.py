@@ -13,10 +13,10 @@ import pytest
 from moto import mock_aws
 
 from loadtests.report.build import build_report
-from strangler.compare import AwsTargets, CompareRequest, run_compare, run_compare_aws
 from strangler.core.config import Config
-from strangler.migrate import migrate
-from strangler.stack import LocalStack
+from strangler.measure.compare import AwsTargets, CompareRequest, run_compare, run_compare_aws
+from strangler.moves.migrate import migrate
+from strangler.stack.local import LocalStack
 from tests.strangler.stack_config import stack_config
 
 pytestmark = pytest.mark.stack

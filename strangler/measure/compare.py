@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from infra.local.gateway import GatewayConfig, gateway_argv
 from loadtests import settings as lt
 from loadtests.report.raw import LAMBDA_REPORTS, META, SAMPLES, write_json, write_lines
 from loadtests.samplers import Sampler
@@ -26,12 +25,8 @@ from loadtests.shapes import stages_for
 from strangler.core.config import Config
 from strangler.core.errors import ProcessError
 from strangler.core.routes import save_route_table
-from strangler.functions import gateway_tracing
-from strangler.migrate import MigrationError
-from strangler.procs import ProcessTable, log_tail, wait_http_ok
-from strangler.profiles.wildrydes.tokens import load_or_create_token_secret
-from strangler.progress import Progress
-from strangler.route_moves import (
+from strangler.moves.migrate import MigrationError
+from strangler.moves.steps import (
     RouteMove,
     apply_move,
     choose_function,
@@ -39,10 +34,17 @@ from strangler.route_moves import (
     restore,
     route_keys_for,
 )
-from strangler.stack import read_state, require_running, utc_now
+from strangler.profiles.wildrydes.tokens import load_or_create_token_secret
+from strangler.progress import Progress
+from strangler.stack.launch import gateway_argv_for
+from strangler.stack.local import require_running
+from strangler.stack.processes import ProcessTable
+from strangler.stack.readiness import log_tail, wait_http_ok
+from strangler.stack.state import read_state, utc_now
 
-LOCUSTFILE = Path(__file__).resolve().parent.parent / "loadtests" / "locustfile.py"
-JOURNEYS = Path(__file__).resolve().parent / "profiles" / "wildrydes" / "journeys.py"
+STRANGLER = Path(__file__).resolve().parent.parent
+LOCUSTFILE = STRANGLER.parent / "loadtests" / "locustfile.py"
+JOURNEYS = STRANGLER / "profiles" / "wildrydes" / "journeys.py"
 LOCUSTFILES = f"{LOCUSTFILE},{JOURNEYS}"
 """What ``locust -f`` loads: the shape and collector, then the journeys (Locust's users)."""
 
@@ -165,16 +167,14 @@ def _start_gateway(
     from infra.local.net import free_port
 
     port = free_port()
-    argv = gateway_argv(
-        GatewayConfig(
-            routes_path=routes_file,
-            monolith_url=status["monolith"],
-            lambda_url=status["lambda"],
-            port=port,
-            access_log=routes_file.with_suffix(".access.jsonl"),
-            target_header=config.gateway.target_header,
-            **gateway_tracing(config),
-        )
+    argv = gateway_argv_for(
+        config,
+        routes_path=routes_file,
+        monolith_url=status["monolith"],
+        lambda_url=status["lambda"],
+        host="127.0.0.1",
+        port=port,
+        access_log=routes_file.with_suffix(".access.jsonl"),
     )
     record = processes.spawn(f"gateway-{path}", argv, env=dict(os.environ), cwd=config.root)
     url = f"http://127.0.0.1:{port}"

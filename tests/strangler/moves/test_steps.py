@@ -6,7 +6,7 @@ import pytest
 
 from strangler.core.config import load_config
 from strangler.core.routes import Integration, Route, default_route_table
-from strangler.route_moves import (
+from strangler.moves.steps import (
     MigrationError,
     apply_move,
     choose_function,

@@ -31,9 +31,9 @@ from strangler.core.routes import (
     save_route_table,
     validate_route_key,
 )
-from strangler.ledger import append_entry, last_migration, ledger_path
+from strangler.moves.ledger import append_entry, last_migration, ledger_path
 from strangler.progress import Progress
-from strangler.stack import utc_now
+from strangler.stack.state import utc_now
 
 _PATH_RE = re.compile(
     r"^/(?:[A-Za-z0-9._~-]+|\{[A-Za-z0-9._-]+\+?\})(?:/(?:[A-Za-z0-9._~-]+|\{[A-Za-z0-9._-]+\+?\}))*$"
@@ -101,7 +101,7 @@ def check_route_in_django(config: Config, route: str, env: dict[str, str]) -> st
     """The view that serves ``route`` in the project's URLconf, or a MigrationError."""
     path = route.split(" ", 1)[1] if " " in route else route
     result = subprocess.run(
-        [sys.executable, "-m", "strangler.django_probe", path],
+        [sys.executable, "-m", "strangler.moves.django_probe", path],
         env=env,
         cwd=config.django_path,
         capture_output=True,

@@ -20,7 +20,7 @@ import pytest
 
 from strangler.core.config import Config
 from strangler.core.errors import PortInUseError
-from strangler.stack import LocalStack
+from strangler.stack.local import LocalStack
 from tests.strangler.stack_config import WILDRYDES_FUNCTION, stack_config
 
 pytestmark = pytest.mark.stack

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from strangler.core.config import Config
-from strangler.parity import IgnoreRules, render_diff
-from strangler.parity_check import Replay, check_parity, generated_requests, recorded_requests
-from strangler.progress import Progress
-from strangler.route_moves import (
+from strangler.moves.parity import IgnoreRules, render_diff
+from strangler.moves.parity_check import Replay, check_parity, generated_requests, recorded_requests
+from strangler.moves.steps import (
     MigrationError,
     RouteMove,
     apply_move,
@@ -33,7 +32,10 @@ from strangler.route_moves import (
     snapshot,
     wait_until_served_by,
 )
-from strangler.stack import LocalStack, read_state, require_running, utc_now
+from strangler.progress import Progress
+from strangler.stack.launch import django_env
+from strangler.stack.local import LocalStack, require_running
+from strangler.stack.state import access_log_path, read_state, utc_now
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,13 @@ def migrate(
     status = require_running(config)
     if not status.get("lambda"):
         raise MigrationError("the local Lambda service is not running; `make up` starts it")
-    stack = LocalStack(config)
-    env = stack.django_env(read_state(config)["database"], token_secret="")
+    env = django_env(config, read_state(config)["database"], token_secret="")
     view = check_route_in_django(config, move.route_keys[0], env)
     progress(f"      {route} is served by {view} in Django; function {chosen!r} will serve it")
 
     # 2. parity
     progress("[2/4] parity check: replaying requests against both paths")
-    parity = _parity(config, status, move, stack)
+    parity = _parity(config, status, move)
     for skipped in parity.skipped:
         progress(f"      skipped {skipped.method} {skipped.path}: unsafe methods are not replayed")
     if parity.mismatches:
@@ -160,11 +161,11 @@ def rollback(config: Config, route: str, *, progress: Progress = lambda _: None)
     return MoveOutcome(route, keys, "monolith", saved.version, smoke_status)
 
 
-def _parity(config: Config, status: dict[str, Any], move: RouteMove, stack: LocalStack) -> Any:
+def _parity(config: Config, status: dict[str, Any], move: RouteMove) -> Any:
     token = status.get("demo_token")
-    replays = recorded_requests(stack.access_log_path, move.route_keys)
+    replays = recorded_requests(access_log_path(config), move.route_keys)
     if not replays:
-        from strangler.parity_check import fetch_monolith
+        from strangler.moves.parity_check import fetch_monolith
 
         listing = fetch_monolith(status["monolith"], Replay("GET", move.probe_path), token)
         try:

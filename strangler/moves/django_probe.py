@@ -1,6 +1,6 @@
 """Run inside the strangled project's environment: does a path exist in its URLconf?
 
-``python -m strangler.django_probe /rides`` prints ``{"resolves": true, "view": "..."}``.
+``python -m strangler.moves.django_probe /rides`` prints ``{"resolves": true, "view": "..."}``.
 It runs as a subprocess so that the harness never configures Django (a user's project, with
 its own settings) inside its own process. Resolving touches no database.
 """

@@ -10,69 +10,29 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from infra.local.net import free_port, port_is_free
-from infra.local.postgres import (
-    ContainerPostgres,
-    DatabaseProvider,
-    EmbeddedPostgres,
-    UrlDatabase,
-    redact,
-)
-from strangler.core import envvars
+from infra.local.postgres import redact
 from strangler.core.config import Config
 from strangler.core.errors import DatabaseError, PortInUseError, ProcessError, StackNotRunningError
-from strangler.functions import gateway_tracing, tracing_environment
-from strangler.procs import ProcessTable, log_tail, wait_http_ok, wait_log_line
 from strangler.profiles.wildrydes.tokens import load_or_create_token_secret, rider_token
 from strangler.progress import Progress
-
-MONOLITH = "monolith"
-LAMBDA = "lambda"
-GATEWAY = "gateway"
-XRAY = "xray"
-
-
-def database_provider(config: Config) -> DatabaseProvider:
-    db = config.database
-    if db.provider == "embedded":
-        port = db.port or _remembered_port(config, "database") or free_port(db.host)
-        return EmbeddedPostgres(
-            config.run_dir / "pgdata",
-            port=port,
-            database=db.name,
-            max_connections=db.max_connections,
-            host=db.host,
-        )
-    if db.provider == "container":
-        return ContainerPostgres(db.image, db.name, state_dir=config.run_dir)
-    return UrlDatabase(db.url)
-
-
-def _remembered_port(config: Config, component: str) -> int | None:
-    port = read_state(config).get("ports", {}).get(component)
-    return int(port) if port else None
-
-
-def read_state(config: Config) -> dict[str, Any]:
-    try:
-        return dict(json.loads((config.run_dir / "state.json").read_text()))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
-
-
-def _write_state(config: Config, state: dict[str, Any]) -> None:
-    path = config.run_dir / "state.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2))
-    tmp.replace(path)
+from strangler.stack import launch
+from strangler.stack.database import database_provider, database_running
+from strangler.stack.launch import GATEWAY, LAMBDA, MONOLITH, XRAY
+from strangler.stack.processes import ProcessTable
+from strangler.stack.readiness import log_tail, wait_http_ok, wait_log_line
+from strangler.stack.state import (
+    access_log_path,
+    read_state,
+    segments_path,
+    utc_now,
+    write_state,
+)
 
 
 class LocalStack:
@@ -86,7 +46,7 @@ class LocalStack:
         self.config.run_dir.mkdir(parents=True, exist_ok=True)
         with self._undo_on_failure() as started:
             provider = database_provider(self.config)
-            was_running = self._database_running(provider)
+            was_running = database_running(provider)
             self.progress(f"database ({self.config.database.provider}): starting")
             database = provider.start()
             self._start_xray_collector(started)
@@ -95,7 +55,7 @@ class LocalStack:
             self.progress(f"database: ready at {redact(database.url)}")
 
             secret = load_or_create_token_secret(self.config.run_dir)
-            env = self.django_env(database.url, secret)
+            env = launch.django_env(self.config, database.url, secret)
             self._django_command(["migrate", "--noinput"], env, "migrate")
             if self.config.django.seed:
                 self._django_command(list(self.config.django.seed), env, "seed")
@@ -121,25 +81,8 @@ class LocalStack:
                     "gateway": int(gateway_url.rsplit(":", 1)[1]),
                 },
             }
-            _write_state(self.config, state)
+            write_state(self.config, state)
         return self.status()
-
-    def django_env(self, database_url: str, token_secret: str) -> dict[str, str]:
-        """Environment for a Django process of the strangled project."""
-        env = dict(os.environ)
-        pythonpath = [str(self.config.django_path), env.get("PYTHONPATH", "")]
-        env.update(
-            {
-                envvars.DJANGO_SETTINGS_MODULE: self.config.django.settings,
-                "PYTHONPATH": os.pathsep.join(p for p in pythonpath if p),
-                envvars.DATABASE_URL: database_url,
-                envvars.TOKEN_SECRET: token_secret,
-                envvars.DJANGO_CONN_MAX_AGE: str(self.config.monolith.conn_max_age),
-                "PYTHONUNBUFFERED": "1",
-                **tracing_environment(self.config),
-            }
-        )
-        return env
 
     def _django_command(self, args: list[str], env: dict[str, str], step: str) -> None:
         self.progress(f"{step}: django-admin {' '.join(args)}")
@@ -147,7 +90,7 @@ class LocalStack:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("ab") as log:
             result = subprocess.run(
-                [sys.executable, "-m", "django", *args],
+                launch.django_admin_argv(args),
                 env=env,
                 cwd=self.config.django_path,
                 stdout=log,
@@ -168,19 +111,7 @@ class LocalStack:
         port = self._free_or_fail(MONOLITH, cfg.host, cfg.port)
         url = f"http://{cfg.host}:{port}"
         self.progress(f"monolith: starting gunicorn on {url}")
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            self.config.django.wsgi,
-            f"--bind={cfg.host}:{port}",
-            f"--workers={cfg.workers}",
-            f"--threads={cfg.threads}",
-            "--worker-class=gthread",
-            "--graceful-timeout=10",
-            "--access-logfile=-",
-            "--name=strangler-monolith",
-        ]
+        argv = launch.monolith_argv(self.config, port)
         record = self.processes.spawn(
             MONOLITH, argv, env={**env, "PGAPPNAME": MONOLITH}, cwd=self.config.django_path
         )
@@ -194,25 +125,15 @@ class LocalStack:
     ) -> str | None:
         if not self.config.functions:
             return None
-        from infra.local.lambda_service.spec import service_config_to_json
-        from strangler.functions import function_spec, service_settings
-
         cfg = self.config.lambda_service
         running = self._already_running(LAMBDA)
         if running:
             return running
         port = self._free_or_fail(LAMBDA, cfg.host, cfg.port)
-        functions = tuple(
-            function_spec(self.config, f, database_url) for f in self.config.functions
-        )
-        service_file = self.config.run_dir / "lambda-service.json"
-        service_file.write_text(
-            service_config_to_json(service_settings(self.config, port), functions)
-        )
         url = f"http://{cfg.host}:{port}"
-        names = ", ".join(f.name for f in functions)
+        names = ", ".join(f.name for f in self.config.functions)
         self.progress(f"lambda service: starting on {url} (functions: {names})")
-        argv = [sys.executable, "-m", "infra.local.lambda_service", "--config", str(service_file)]
+        argv = launch.lambda_service_argv(self.config, port, database_url)
         record = self.processes.spawn(LAMBDA, argv, env=dict(os.environ), cwd=self.config.root)
         started.append(lambda: self.processes.stop(LAMBDA))
         wait_http_ok(f"{url}/strangler/health", record, cfg.start_timeout_s)
@@ -222,7 +143,6 @@ class LocalStack:
     def _start_gateway(
         self, monolith_url: str, lambda_url: str | None, started: list[Callable[[], object]]
     ) -> str:
-        from infra.local.gateway import GatewayConfig, gateway_argv
         from strangler.core.routes import default_route_table, save_route_table
 
         cfg = self.config.gateway
@@ -236,18 +156,14 @@ class LocalStack:
         port = self._free_or_fail(GATEWAY, cfg.host, cfg.port)
         url = f"http://{cfg.host}:{port}"
         self.progress(f"gateway: starting on {url} (route table {routes})")
-        argv = gateway_argv(
-            GatewayConfig(
-                routes_path=routes,
-                monolith_url=monolith_url,
-                # without functions no route can point at Lambda; the address is never used
-                lambda_url=lambda_url or "http://127.0.0.1:9",
-                host=cfg.host,
-                port=port,
-                access_log=self.access_log_path,
-                target_header=cfg.target_header,
-                **gateway_tracing(self.config),
-            )
+        argv = launch.gateway_argv_for(
+            self.config,
+            routes_path=routes,
+            monolith_url=monolith_url,
+            lambda_url=lambda_url,
+            host=cfg.host,
+            port=port,
+            access_log=access_log_path(self.config),
         )
         record = self.processes.spawn(GATEWAY, argv, env=dict(os.environ), cwd=self.config.root)
         started.append(lambda: self.processes.stop(GATEWAY))
@@ -259,8 +175,7 @@ class LocalStack:
         tracing = self.config.tracing
         if not tracing.enabled or self._already_running(XRAY):
             return
-        argv = [sys.executable, "-m", "infra.local.xray", "--host", tracing.host]
-        argv += ["--port", str(tracing.port), "--out", str(self.segments_path)]
+        argv = launch.xray_argv(self.config, segments_path(self.config))
         self.progress(f"x-ray collector: starting on udp {tracing.daemon_address}")
         log = self.processes.log_dir / f"{XRAY}.log"
         offset = log.stat().st_size if log.exists() else 0
@@ -268,15 +183,7 @@ class LocalStack:
         started.append(lambda: self.processes.stop(XRAY))
         wait_log_line(record, "xray collector ready", timeout_s=15, offset=offset)
         state = read_state(self.config)
-        _write_state(self.config, {**state, XRAY: f"udp://{tracing.daemon_address}"})
-
-    @property
-    def segments_path(self) -> Path:
-        return self.config.run_dir / "segments.jsonl"
-
-    @property
-    def access_log_path(self) -> Path:
-        return self.config.run_dir / "logs" / "gateway-access.jsonl"
+        write_state(self.config, {**state, XRAY: f"udp://{tracing.daemon_address}"})
 
     def _already_running(self, name: str) -> str | None:
         record = self.processes.get(name)
@@ -319,7 +226,7 @@ class LocalStack:
             self.progress(f"{record.name}: stopping")
             self.processes.stop(record.name)
         provider = database_provider(self.config)
-        if self._database_running(provider):
+        if database_running(provider):
             self.progress("database: stopping")
             provider.stop()
             stopped.append("database")
@@ -330,7 +237,7 @@ class LocalStack:
         state = read_state(self.config)
         provider = database_provider(self.config)
         components: dict[str, dict[str, Any]] = {}
-        db_running = self._database_running(provider)
+        db_running = database_running(provider)
         components["database"] = {
             "state": "running" if db_running else "stopped",
             "provider": self.config.database.provider,
@@ -363,17 +270,6 @@ class LocalStack:
             "run_dir": str(self.config.run_dir),
             "components": components,
         }
-
-    def _database_running(self, provider: DatabaseProvider) -> bool:
-        if isinstance(provider, EmbeddedPostgres):
-            return provider.running_pid() is not None
-        if isinstance(provider, ContainerPostgres):
-            return provider.is_running()
-        return True  # a URL database is someone else's to run
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _lambda_limits(url: str | None) -> str | None:

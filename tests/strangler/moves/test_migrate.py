@@ -18,8 +18,8 @@ import pytest
 
 from strangler.core.config import Config
 from strangler.core.errors import StranglerError
-from strangler.migrate import migrate, rollback
-from strangler.stack import LocalStack
+from strangler.moves.migrate import migrate, rollback
+from strangler.stack.local import LocalStack
 from tests.strangler.stack_config import stack_config
 
 pytestmark = pytest.mark.stack

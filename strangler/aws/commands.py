@@ -72,7 +72,7 @@ def _spec(
 
 def _project_packages(config: Config) -> list[Path]:
     """The strangled project's package plus the function package (what the handler imports)."""
-    from strangler.functions import SERVERLESS_ROOT
+    from strangler.stack.functions import SERVERLESS_ROOT
 
     settings_package = config.django.settings.split(".")[0]
     return [config.django_path / settings_package, SERVERLESS_ROOT / "serverless"]
@@ -106,7 +106,7 @@ def move_on_aws(
     from infra.aws.apply import migrate_route_aws, plan_route_change, rollback_route_aws
     from infra.aws.plan import render
     from strangler.core.routes import default_route_table
-    from strangler.route_moves import (
+    from strangler.moves.steps import (
         apply_move,
         check_route_in_django,
         choose_function,
@@ -118,7 +118,8 @@ def move_on_aws(
         save_and_record,
         snapshot,
     )
-    from strangler.stack import LocalStack, utc_now
+    from strangler.stack.launch import django_env
+    from strangler.stack.state import utc_now
 
     clients = _clients(args)
     with route_table_lock(config):
@@ -131,7 +132,7 @@ def move_on_aws(
             function = choose_function(config, getattr(args, "function", None))
             move = plan_move(table, args.route, function)
             # the same URLconf check as the local path; resolving touches no database
-            env = LocalStack(config).django_env("postgresql://unused@127.0.0.1:1/x", "")
+            env = django_env(config, "postgresql://unused@127.0.0.1:1/x", "")
             check_route_in_django(config, move.route_keys[0], env)
             new_table = apply_move(table, move, utc_now())
         spec = _spec(config, args, progress, table=new_table, reuse_zips=True)
@@ -158,8 +159,8 @@ def move_on_aws(
 
 
 def preflight(config: Config, args: argparse.Namespace) -> tuple[str, int]:
-    from strangler import preflight as pf
-    from strangler.route_moves import load_table
+    from strangler.aws import preflight as pf
+    from strangler.moves.steps import load_table
 
     mean_s, source = _mean_duration(args)
     if args.aws:
@@ -196,7 +197,7 @@ def preflight(config: Config, args: argparse.Namespace) -> tuple[str, int]:
 
 
 def _mean_duration(args: argparse.Namespace) -> tuple[float, str]:
-    from strangler import preflight as pf
+    from strangler.aws import preflight as pf
     from strangler.core.errors import ConfigError
 
     if args.duration_ms is not None:
@@ -220,9 +221,9 @@ def compare_on_aws(
 ) -> Path:
     from infra.aws.naming import Names
     from infra.aws.session import make_session
-    from strangler.compare import AwsTargets, run_compare_aws
     from strangler.core.errors import ConfigError
-    from strangler.route_moves import choose_function
+    from strangler.measure.compare import AwsTargets, run_compare_aws
+    from strangler.moves.steps import choose_function
 
     if not (args.monolith_url and args.api_url):
         raise ConfigError("compare --aws needs --monolith-url (the fleet) and --api-url (the API)")

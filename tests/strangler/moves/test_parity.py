@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from strangler.parity import (
+from strangler.moves.parity import (
     DEFAULT_IGNORED,
     Difference,
     IgnoreRules,

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from strangler.core.config import load_config
-from strangler.core.routes import Throttle, Throttling, default_route_table
-from strangler.preflight import (
+from strangler.aws.preflight import (
     Check,
     PreflightError,
     PreflightInputs,
@@ -22,6 +20,8 @@ from strangler.preflight import (
     render,
     time_to_scale_s,
 )
+from strangler.core.config import load_config
+from strangler.core.routes import Throttle, Throttling, default_route_table
 
 
 def _by_name(checks: list[Check]) -> dict[str, Check]:

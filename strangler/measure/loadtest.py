@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from loadtests import settings as lt
 from loadtests.shapes import stages_for
 from loadtests.targets import check_target
-from strangler.compare import LOCUSTFILES, riders_seeded
 from strangler.core.config import Config
+from strangler.measure.compare import LOCUSTFILES, riders_seeded
 from strangler.profiles.wildrydes.tokens import load_or_create_token_secret
-from strangler.stack import read_state
+from strangler.stack.state import read_state
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Measuring both paths: ``compare`` (one route, both paths, one run), ``loadtest``, traces."""

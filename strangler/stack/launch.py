@@ -1,0 +1,111 @@
+"""What each component of the stack runs: its command line and environment.
+
+The one place that turns strangler.toml into the gateway's settings and the Lambda service's
+function specs; ``local`` (``strangler up``) and ``compare`` (private gateways) both start
+their processes from here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from strangler.core import envvars
+from strangler.core.config import Config
+from strangler.stack.functions import tracing_environment
+
+MONOLITH = "monolith"
+LAMBDA = "lambda"
+GATEWAY = "gateway"
+XRAY = "xray"
+
+UNUSED_LAMBDA_URL = "http://127.0.0.1:9"
+"""Without functions no route can point at Lambda; the gateway never uses this address."""
+
+
+def django_env(config: Config, database_url: str, token_secret: str) -> dict[str, str]:
+    """Environment for a Django process of the strangled project."""
+    env = dict(os.environ)
+    pythonpath = [str(config.django_path), env.get("PYTHONPATH", "")]
+    env.update(
+        {
+            envvars.DJANGO_SETTINGS_MODULE: config.django.settings,
+            "PYTHONPATH": os.pathsep.join(p for p in pythonpath if p),
+            envvars.DATABASE_URL: database_url,
+            envvars.TOKEN_SECRET: token_secret,
+            envvars.DJANGO_CONN_MAX_AGE: str(config.monolith.conn_max_age),
+            "PYTHONUNBUFFERED": "1",
+            **tracing_environment(config),
+        }
+    )
+    return env
+
+
+def django_admin_argv(args: Sequence[str]) -> list[str]:
+    return [sys.executable, "-m", "django", *args]
+
+
+def monolith_argv(config: Config, port: int) -> list[str]:
+    """gunicorn serving the project's WSGI application: the "EC2 fleet"."""
+    cfg = config.monolith
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        config.django.wsgi,
+        f"--bind={cfg.host}:{port}",
+        f"--workers={cfg.workers}",
+        f"--threads={cfg.threads}",
+        "--worker-class=gthread",
+        "--graceful-timeout=10",
+        "--access-logfile=-",
+        "--name=strangler-monolith",
+    ]
+
+
+def lambda_service_argv(config: Config, port: int, database_url: str) -> list[str]:
+    """The local Lambda service, serving every ``[[functions]]`` entry; writes its spec file."""
+    from infra.local.lambda_service.spec import service_config_to_json
+    from strangler.stack.functions import function_spec, service_settings
+
+    functions = tuple(function_spec(config, f, database_url) for f in config.functions)
+    service_file = config.run_dir / "lambda-service.json"
+    service_file.write_text(service_config_to_json(service_settings(config, port), functions))
+    return [sys.executable, "-m", "infra.local.lambda_service", "--config", str(service_file)]
+
+
+def gateway_argv_for(
+    config: Config,
+    *,
+    routes_path: Path,
+    monolith_url: str,
+    lambda_url: str | None,
+    host: str,
+    port: int,
+    access_log: Path,
+) -> Sequence[str]:
+    """The API Gateway emulator in front of both paths, with ``[gateway]`` and tracing settings."""
+    from infra.local.gateway import GatewayConfig, gateway_argv
+    from strangler.stack.functions import gateway_tracing
+
+    return gateway_argv(
+        GatewayConfig(
+            routes_path=routes_path,
+            monolith_url=monolith_url,
+            lambda_url=lambda_url or UNUSED_LAMBDA_URL,
+            host=host,
+            port=port,
+            access_log=access_log,
+            target_header=config.gateway.target_header,
+            **gateway_tracing(config),
+        )
+    )
+
+
+def xray_argv(config: Config, out: Path) -> list[str]:
+    """The local X-Ray collector (UDP), appending segments to ``out``."""
+    tracing = config.tracing
+    argv = [sys.executable, "-m", "infra.local.xray", "--host", tracing.host]
+    return [*argv, "--port", str(tracing.port), "--out", str(out)]

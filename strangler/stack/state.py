@@ -1,0 +1,48 @@
+"""The run directory's record of the running stack (``state.json``: URLs, ports, demo token)
+and where the stack writes what it collects."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from strangler.core.atomic import write_atomic
+from strangler.core.config import Config
+
+
+def read_state(config: Config) -> dict[str, Any]:
+    try:
+        return dict(json.loads(_state_path(config).read_text()))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def write_state(config: Config, state: dict[str, Any]) -> None:
+    write_atomic(_state_path(config), json.dumps(state, indent=2))
+
+
+def remembered_port(config: Config, component: str) -> int | None:
+    """The port ``component`` had last time, so a restarted database keeps its address."""
+    port = read_state(config).get("ports", {}).get(component)
+    return int(port) if port else None
+
+
+def segments_path(config: Config) -> Path:
+    """Where the local X-Ray collector appends the segments it receives."""
+    return config.run_dir / "segments.jsonl"
+
+
+def access_log_path(config: Config) -> Path:
+    """The gateway's access log (JSON lines), which the parity check replays."""
+    return config.run_dir / "logs" / "gateway-access.jsonl"
+
+
+def utc_now() -> str:
+    """The timestamp format of state, route tables and the ledger (UTC, whole seconds)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _state_path(config: Config) -> Path:
+    return config.run_dir / "state.json"
