@@ -159,7 +159,9 @@ def move_on_aws(
 
 
 def preflight(config: Config, args: argparse.Namespace) -> tuple[str, int]:
-    from strangler.aws import preflight as pf
+    from strangler.aws.preflight.checks import exit_code, preflight
+    from strangler.aws.preflight.gather import inputs_from_aws, inputs_from_config
+    from strangler.aws.preflight.render import render
     from strangler.moves.steps import load_table
 
     mean_s, source = _mean_duration(args)
@@ -168,7 +170,7 @@ def preflight(config: Config, args: argparse.Namespace) -> tuple[str, int]:
         from infra.aws.session import make_session
 
         function = args.function or (config.functions[0].name if config.functions else "")
-        inputs, notes = pf.inputs_from_aws(
+        inputs, notes = inputs_from_aws(
             make_session(args.profile, args.region),
             Names(args.stage, args.project or config.root.name),
             function=function,
@@ -180,7 +182,7 @@ def preflight(config: Config, args: argparse.Namespace) -> tuple[str, int]:
         )
     else:
         notes = []
-        inputs = pf.inputs_from_config(
+        inputs = inputs_from_config(
             config,
             peak_rps=args.peak_rps,
             mean_duration_s=mean_s,
@@ -191,13 +193,13 @@ def preflight(config: Config, args: argparse.Namespace) -> tuple[str, int]:
             ramp_s=args.ramp_s,
             db_instance_class=args.db_instance_class,
         )
-    checks = pf.preflight(inputs)
-    text = "\n".join([*(f"note: {n}" for n in notes), pf.render(checks)])
-    return text, pf.exit_code(checks)
+    checks = preflight(inputs)
+    text = "\n".join([*(f"note: {n}" for n in notes), render(checks)])
+    return text, exit_code(checks)
 
 
 def _mean_duration(args: argparse.Namespace) -> tuple[float, str]:
-    from strangler.aws import preflight as pf
+    from strangler.aws.preflight.gather import mean_duration_from_report
     from strangler.core.errors import ConfigError
 
     if args.duration_ms is not None:
@@ -208,7 +210,7 @@ def _mean_duration(args: argparse.Namespace) -> tuple[float, str]:
             "preflight needs the function's mean duration: pass --duration-ms, or --report "
             "reports/<run-id>/report.json (or run `make compare` first)"
         )
-    return pf.mean_duration_from_report(json.loads(report.read_text()))
+    return mean_duration_from_report(json.loads(report.read_text()))
 
 
 def _latest_report(reports: Path) -> Path | None:
