@@ -1,119 +1,104 @@
-"""Configuration: ``strangler.toml`` plus the environment, read once into frozen dataclasses.
+"""Configuration: ``strangler.toml`` plus the environment, read once into frozen models.
 
-Every section is a dataclass; a generic builder checks each key against the dataclass fields and
-their types, so an unknown key or a bad value fails at start with the file and the key named.
+Every section is a ``StrictModel`` (``strangler/core/model.py``): an unknown section or key, or a
+value of the wrong type or range, fails at start with the file and the key named, as
+``strangler.toml: [monolith] port: 70000 is not a TCP port``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tomllib
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, model_validator
 
 from strangler.core import envvars
 from strangler.core.errors import ConfigError
+from strangler.core.lambda_model import FunctionConfig, LambdaServiceOptions
+from strangler.core.model import Items, Port, Problem, StrictModel, error_location, load
+
+__all__ = [
+    "Config",
+    "DatabaseConfig",
+    "DjangoConfig",
+    "FunctionConfig",
+    "GatewayConfig",
+    "LambdaServiceConfig",
+    "MonolithConfig",
+    "ParityConfig",
+    "ProjectConfig",
+    "TracingConfig",
+    "load_config",
+]
 
 DEFAULT_CONFIG_NAME = "strangler.toml"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
+Seconds = Annotated[float, Field(gt=0)]
 
-@dataclass(frozen=True)
-class ProjectConfig:
+
+class ProjectConfig(StrictModel):
     run_dir: str = ".strangler"
     allow_non_loopback: bool = False
 
 
-@dataclass(frozen=True)
-class DjangoConfig:
+class DjangoConfig(StrictModel):
     """The Django project being strangled (Wild Rydes by default, or the user's own)."""
 
     path: str = "."
     settings: str = "monolith.settings"
     wsgi: str = "monolith.wsgi:application"
     asgi: str = "monolith.asgi:application"
-    seed: tuple[str, ...] = ("seed_wildrydes", "--unicorns", "50", "--riders", "1000")
+    seed: Items[str] = ("seed_wildrydes", "--unicorns", "50", "--riders", "1000")
     demo_user: str = "demo"
 
 
-@dataclass(frozen=True)
-class DatabaseConfig:
+class DatabaseConfig(StrictModel):
     provider: Literal["embedded", "container", "url"] = "embedded"
     name: str = "wildrydes"
     host: str = "127.0.0.1"
-    port: int = 54329
-    max_connections: int = 100
+    port: Port = 54329
+    max_connections: Annotated[int, Field(ge=5, le=10_000)] = 100
     url: str = ""
     image: str = "postgres:16-alpine"
 
-    def __post_init__(self) -> None:
-        _check_port("port", self.port)
-        if not 5 <= self.max_connections <= 10_000:
-            raise ValueError("max_connections: must be between 5 and 10000")
 
-
-@dataclass(frozen=True)
-class MonolithConfig:
+class MonolithConfig(StrictModel):
     """The monolith served like an EC2 fleet: gunicorn with persistent DB connections."""
 
     host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 2
-    threads: int = 4
-    conn_max_age: int = 60
-    start_timeout_s: float = 60.0
-
-    def __post_init__(self) -> None:
-        _check_port("port", self.port)
-        for key in ("workers", "threads"):
-            if getattr(self, key) < 1:
-                raise ValueError(f"{key}: must be at least 1")
-        if self.conn_max_age < 0:
-            raise ValueError("conn_max_age: must be 0 (close each request) or more seconds")
+    port: Port = 8000
+    workers: Annotated[int, Field(ge=1)] = 2
+    threads: Annotated[int, Field(ge=1)] = 4
+    conn_max_age: Annotated[int, Field(ge=0)] = 60
+    """Seconds; 0 closes the connection after each request."""
+    start_timeout_s: Seconds = 60.0
 
 
-@dataclass(frozen=True)
-class LambdaServiceConfig:
-    """The local Lambda service (see infra/local/lambda_service)."""
+class LambdaServiceConfig(LambdaServiceOptions):
+    """``[lambda]``: the local Lambda service (see infra/local/lambda_service)."""
 
-    host: str = "127.0.0.1"
-    port: int = 9001
-    region: str = "us-east-1"
-    account_concurrency: int = 1000
-    scale_limit_per_10s: int | None = None
-    idle_timeout_s: float = 600.0
-    init_timeout_s: float = 10.0
-    enforce_limits: Literal["auto", "off"] = "auto"
-    start_timeout_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        _check_port("port", self.port)
+    port: Port = 9001
+    start_timeout_s: Seconds = 30.0
 
 
-@dataclass(frozen=True)
-class GatewayConfig:
+class GatewayConfig(StrictModel):
     """The local API Gateway HTTP API in front of both paths."""
 
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: Port = 8080
     routes_file: str = "routes.json"
     target_header: str = "x-strangler-target"
-    start_timeout_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        _check_port("port", self.port)
+    start_timeout_s: Seconds = 30.0
 
 
-@dataclass(frozen=True)
-class ParityConfig:
+class ParityConfig(StrictModel):
     """What ``migrate``'s parity check ignores when it compares both paths' JSON bodies."""
 
-    ignore: tuple[str, ...] = (
+    ignore: Items[str] = (
         "**.requested_at",
         "**.completed_at",
         "**.created_at",
@@ -122,52 +107,62 @@ class ParityConfig:
     )
 
 
-@dataclass(frozen=True)
-class TracingConfig:
+class TracingConfig(StrictModel):
     """X-Ray tracing on both paths, with a local collector standing in for the daemon."""
 
     enabled: bool = False
-    sample_rate: float = 1.0
+    sample_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
     host: str = "127.0.0.1"
-    port: int = 2000
-
-    def __post_init__(self) -> None:
-        _check_port("port", self.port)
-        if not 0.0 <= self.sample_rate <= 1.0:
-            raise ValueError("sample_rate: must be between 0 and 1")
+    port: Port = 2000
 
     @property
     def daemon_address(self) -> str:
         return f"{self.host}:{self.port}"
 
 
-@dataclass(frozen=True)
-class FunctionConfig:
-    """A Lambda function serving (part of) the Django project through Mangum."""
+class ConfigFile(StrictModel):
+    """What ``strangler.toml`` holds: one table per section, ``[[functions]]`` an array."""
 
-    name: str
-    handler: str = "serverless.handler.handler"
-    memory_mb: int = 512
-    timeout_s: float = 30.0
-    reserved_concurrency: int | None = None
-    provisioned_concurrency: int = 0
-    architecture: Literal["x86_64", "arm64"] = "x86_64"
-    environment: dict[str, str] = field(default_factory=dict)
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    project: ProjectConfig = ProjectConfig()
+    django: DjangoConfig = DjangoConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    monolith: MonolithConfig = MonolithConfig()
+    lambda_service: LambdaServiceConfig = Field(LambdaServiceConfig(), alias="lambda")
+    gateway: GatewayConfig = GatewayConfig()
+    parity: ParityConfig = ParityConfig()
+    tracing: TracingConfig = TracingConfig()
+    functions: Items[FunctionConfig] = ()
+
+    @model_validator(mode="after")
+    def _check_cross_section(self) -> ConfigFile:
+        if self.database.provider == "url" and not self.database.url:
+            raise ValueError(
+                f'[database] provider = "url" needs [database] url or ${envvars.DATABASE_URL}'
+            )
+        if not self.project.allow_non_loopback:
+            hosts = {
+                "database": self.database.host,
+                "monolith": self.monolith.host,
+                "lambda": self.lambda_service.host,
+                "gateway": self.gateway.host,
+                "tracing": self.tracing.host,
+            }
+            for section, host in hosts.items():
+                if host not in LOOPBACK_HOSTS:
+                    raise ValueError(
+                        f"[{section}] host = {host!r} is not a loopback address; "
+                        "set [project] allow_non_loopback = true to bind it anyway"
+                    )
+        return self
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(ConfigFile):
+    """The configuration in use: the file's sections plus where the file is."""
+
     source: Path
     root: Path
-    project: ProjectConfig = field(default_factory=ProjectConfig)
-    django: DjangoConfig = field(default_factory=DjangoConfig)
-    database: DatabaseConfig = field(default_factory=DatabaseConfig)
-    monolith: MonolithConfig = field(default_factory=MonolithConfig)
-    lambda_service: LambdaServiceConfig = field(default_factory=LambdaServiceConfig)
-    gateway: GatewayConfig = field(default_factory=GatewayConfig)
-    parity: ParityConfig = field(default_factory=ParityConfig)
-    tracing: TracingConfig = field(default_factory=TracingConfig)
-    functions: tuple[FunctionConfig, ...] = ()
 
     def function(self, name: str) -> FunctionConfig | None:
         return next((f for f in self.functions if f.name == name), None)
@@ -185,17 +180,12 @@ class Config:
         return (self.root / self.django.path).resolve()
 
 
-_SECTIONS: dict[str, type] = {
-    "project": ProjectConfig,
-    "django": DjangoConfig,
-    "database": DatabaseConfig,
-    "monolith": MonolithConfig,
-    "lambda": LambdaServiceConfig,
-    "gateway": GatewayConfig,
-    "parity": ParityConfig,
-    "tracing": TracingConfig,
+# Section name -> its keys, for "unknown key" messages ("functions": each [[functions]] table).
+_KNOWN_KEYS: dict[str, list[str]] = {
+    field.alias or name: sorted(getattr(field.annotation, "model_fields", {}))
+    for name, field in ConfigFile.model_fields.items()
 }
-_FIELD_OF_SECTION = {"lambda": "lambda_service"}
+_KNOWN_KEYS["functions"] = sorted(FunctionConfig.model_fields)
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -214,24 +204,26 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     raw = _apply_environment(raw, env)
 
-    unknown = sorted(set(raw) - set(_SECTIONS) - {"functions"})
-    if unknown:
-        known = ", ".join(sorted([*_SECTIONS, "[functions]"]))
-        raise ConfigError(f"{source}: unknown section [{unknown[0]}] (known: {known})")
-    sections = {
-        _FIELD_OF_SECTION.get(name, name): build_section(cls, raw.get(name, {}), name, source)
-        for name, cls in _SECTIONS.items()
-    }
-    functions = raw.get("functions", [])
-    if not isinstance(functions, list):
-        raise ConfigError(f"{source}: functions must be an array of tables ([[functions]])")
-    built = tuple(
-        build_section(FunctionConfig, table, f"functions #{i + 1}", source)
-        for i, table in enumerate(functions)
-    )
-    config = Config(source=source, root=source.parent, functions=built, **sections)
-    _check_cross_section(config)
-    return config
+    file = load(ConfigFile, raw, str(source), render=render_toml)
+    return Config(source=source, root=source.parent, **dict(file))
+
+
+def render_toml(source: str, item: Problem) -> str:
+    """``<file>: [<section>] <key>: <message>``; ``[functions #2]`` for the second function."""
+    if not item.loc:
+        return f"{source}: {item.message}"
+    name, rest = str(item.loc[0]), item.loc[1:]
+    section = name
+    if name == "functions" and rest and isinstance(rest[0], int):
+        section, rest = f"functions #{rest[0] + 1}", rest[1:]
+    known = ", ".join(_KNOWN_KEYS.get(name, []))
+    if not rest:
+        if item.unknown:
+            return f"{source}: [{section}]: unknown section (known: {', '.join(_KNOWN_KEYS)})"
+        return f"{source}: [{section}] {item.message}"
+    if item.unknown and len(rest) == 1:
+        return f"{source}: [{section}] {rest[0]}: unknown key (known: {known})"
+    return f"{source}: [{section}] {error_location(rest)}: {item.message}"
 
 
 def _apply_environment(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
@@ -252,93 +244,3 @@ def _apply_environment(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str,
     if env.get(envvars.DATABASE_URL):
         merged.setdefault("database", {})["url"] = env[envvars.DATABASE_URL]
     return merged
-
-
-def _check_cross_section(config: Config) -> None:
-    if config.database.provider == "url" and not config.database.url:
-        raise ConfigError(
-            f'{config.source}: [database] provider = "url" needs [database] url or '
-            f"${envvars.DATABASE_URL}"
-        )
-    if not config.project.allow_non_loopback:
-        hosts = {
-            "database": config.database.host,
-            "monolith": config.monolith.host,
-            "lambda": config.lambda_service.host,
-            "gateway": config.gateway.host,
-            "tracing": config.tracing.host,
-        }
-        for section, host in hosts.items():
-            if host not in LOOPBACK_HOSTS:
-                raise ConfigError(
-                    f"{config.source}: [{section}] host = {host!r} is not a loopback address; "
-                    "set [project] allow_non_loopback = true to bind it anyway"
-                )
-
-
-def _check_port(key: str, port: int) -> None:
-    if not 0 <= port <= 65535:
-        raise ValueError(f"{key}: {port} is not a TCP port (0-65535; 0 picks a free one)")
-
-
-def build_section(cls: type, table: object, section: str, source: Path) -> Any:
-    """Build dataclass ``cls`` from a TOML table, naming the file and key in every error."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"{source}: [{section}] must be a table")
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise ConfigError(
-            f"{source}: unknown key {unknown[0]!r} in [{section}] "
-            f"(known: {', '.join(sorted(known))})"
-        )
-    values = {}
-    for key, value in table.items():
-        try:
-            values[key] = _coerce(value, hints[key])
-        except ValueError as exc:
-            raise ConfigError(f"{source}: [{section}] {key}: {exc}") from None
-    required = sorted(
-        f.name
-        for f in dataclasses.fields(cls)
-        if f.init
-        and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-        and f.name not in values
-    )
-    if required:
-        raise ConfigError(f"{source}: [{section}] needs the key {required[0]!r}")
-    try:
-        return cls(**values)
-    except ValueError as exc:
-        raise ConfigError(f"{source}: [{section}] {exc}") from None
-
-
-def _coerce(value: object, hint: Any) -> object:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin is Literal:
-        if value not in args:
-            raise ValueError(f"{value!r} is not one of {', '.join(map(repr, args))}")
-        return value
-    if origin in (types.UnionType, typing.Union):
-        if value is None and type(None) in args:
-            return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return _coerce(value, inner)
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise ValueError(f"expected a list, got {type(value).__name__}")
-        return tuple(_coerce(item, args[0]) for item in value)
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ValueError(f"expected a table, got {type(value).__name__}")
-        return {str(k): _coerce(v, args[1]) for k, v in value.items()}
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if hint in (int, float, str, bool):
-        if type(value) is not hint:
-            raise ValueError(f"expected {hint.__name__}, got {type(value).__name__} {value!r}")
-        return value
-    raise TypeError(f"unsupported configuration type {hint!r}")

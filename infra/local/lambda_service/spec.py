@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,35 +16,14 @@ from typing import Any, Literal
 
 from infra.local.xray.emitter import parse_daemon_address
 from strangler.core.errors import ConfigError
-
-ACCOUNT_ID = "123456789012"
-MIN_MEMORY_MB = 128
-MAX_MEMORY_MB = 10240
-MAX_TIMEOUT_S = 900.0
-_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_HANDLER_RE = re.compile(r"^[A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*$")
-
-# AWS refuses functions that set these; the service sets them for every sandbox.
-RESERVED_ENV_KEYS = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
+from strangler.core.lambda_model import (
+    FUNCTION_NAME_RE,
+    HANDLER_RE,
+    MAX_MEMORY_MB,
+    MAX_TIMEOUT_S,
+    MIN_MEMORY_MB,
+    RESERVED_ENV_KEYS,
+    function_arn,
 )
 
 
@@ -67,9 +45,9 @@ class FunctionSpec:
 
     def validate(self, where: str = "function") -> FunctionSpec:
         where = f"{where} {self.name!r}"
-        if not _NAME_RE.match(self.name):
+        if not FUNCTION_NAME_RE.match(self.name):
             raise _fail(where, "name", "must be 1-64 letters, digits, '-' or '_'")
-        if not _HANDLER_RE.match(self.handler):
+        if not HANDLER_RE.match(self.handler):
             raise _fail(where, "handler", f"must look like 'module.function', got {self.handler!r}")
         if not self.code_paths or not all(isinstance(p, str) and p for p in self.code_paths):
             raise _fail(where, "code_paths", "must be a non-empty list of directories")
@@ -96,7 +74,7 @@ class FunctionSpec:
         return self
 
     def arn(self, region: str) -> str:
-        return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{self.name}"
+        return function_arn(self.name, region)
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,9 @@ def test_a_changed_zip_and_memory_update_the_function_and_move_the_alias(
     changed = replace(
         spec,
         zips={"wildrydes": new_zip},
-        functions=(replace(spec.functions[0], memory_mb=1024, reserved_concurrency=None),),
+        functions=(
+            spec.functions[0].model_copy(update={"memory_mb": 1024, "reserved_concurrency": None}),
+        ),
     )
 
     changes = [c for c in plan(clients, changed) if c.action != "noop"]
@@ -236,7 +238,9 @@ def test_a_changed_zip_and_memory_update_the_function_and_move_the_alias(
 
 def test_provisioned_concurrency_on_the_alias(clients: Clients, spec: DeploySpec) -> None:
     # moto has no provisioned concurrency: the conftest shim stands in for those three calls
-    warm = replace(spec, functions=(replace(spec.functions[0], provisioned_concurrency=5),))
+    warm = replace(
+        spec, functions=(spec.functions[0].model_copy(update={"provisioned_concurrency": 5}),)
+    )
     changes = plan(clients, warm)
     assert ("create", "lambda_provisioned_concurrency", f"{FN}:live") in [
         (c.action, c.resource, c.name) for c in changes

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from strangler.core.config import load_config
 from strangler.core.errors import ConfigError
@@ -34,7 +35,7 @@ def test_empty_file_gives_defaults_relative_to_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "named"),
     [
-        ("[database]\nprot = 5\n", "'prot' in [database]"),
+        ("[database]\nprot = 5\n", "[database] prot: unknown key (known: host, image,"),
         ("[databse]\n", "[databse]"),
         ('[database]\nprovider = "sqlite"\n', "[database] provider"),
         ('[monolith]\nport = "8000"\n', "[monolith] port"),
@@ -45,6 +46,19 @@ def test_empty_file_gives_defaults_relative_to_the_file(tmp_path: Path) -> None:
         ('[monolith]\nhost = "0.0.0.0"\n', "allow_non_loopback"),
         ('[database]\nprovider = "url"\n', "DATABASE_URL"),
         ("[monolith\n", "not valid TOML"),
+        ("database = 3\n", "[database] must be a table"),
+        ("[lambda]\nidle_timeout_s = 0\n", "[lambda] idle_timeout_s: must be > 0"),
+        ("[tracing]\nsample_rate = 1.5\n", "[tracing] sample_rate: must be <= 1"),
+        ('[[functions]]\nname = "a b"\n', "[functions #1] name: must be 1-64 letters"),
+        ('[[functions]]\nname = "f"\nmemory_mb = 64\n', "[functions #1] memory_mb: must be >= 128"),
+        (
+            '[[functions]]\nname = "f"\n[functions.environment]\nAWS_REGION = "x"\n',
+            "[functions #1] environment: sets reserved variables ['AWS_REGION']",
+        ),
+        (
+            '[[functions]]\nname = "f"\nreserved_concurrency = 1\nprovisioned_concurrency = 2\n',
+            "[functions #1] provisioned_concurrency: 2 exceeds reserved_concurrency 1",
+        ),
     ],
 )
 def test_bad_values_name_the_file_and_key(tmp_path: Path, text: str, named: str) -> None:
@@ -82,7 +96,7 @@ def test_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:
 
 def test_config_is_frozen(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""), environ={})
-    with pytest.raises(AttributeError):
+    with pytest.raises(ValidationError, match="frozen"):
         config.monolith.port = 1  # type: ignore[misc]
 
 
@@ -102,5 +116,20 @@ def test_functions_are_an_array_of_tables(tmp_path: Path) -> None:
 
 
 def test_a_function_needs_a_name(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"\[functions #1\] needs the key 'name'"):
-        load_config(write(tmp_path, "[[functions]]\nmemory_mb = 256\n"), environ={})
+    path = write(tmp_path, "[[functions]]\nmemory_mb = 256\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert str(caught.value) == f"{path}: [functions #1] name: is required"
+
+
+def test_every_problem_is_listed_on_its_own_line(tmp_path: Path) -> None:
+    path = write(tmp_path, '[monolith]\nport = "8000"\nworkers = 0\n[gateway]\nprot = 1\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    lines = str(caught.value).splitlines()
+    assert [line.partition(": ")[0] for line in lines] == [str(path)] * 3
+    assert [line.partition(": ")[2].partition(":")[0] for line in lines] == [
+        "[monolith] port",
+        "[monolith] workers",
+        "[gateway] prot",
+    ]
