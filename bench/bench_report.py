@@ -68,17 +68,28 @@ def synthetic_run(requests: int, seed: int = 7) -> RawRun:
 
     def seconds() -> Iterator[SecondRow]:
         for t in range(DURATION_S):
-            yield SecondRow(t, "monolith", per_second, 0, 12.0, 40.0, 80.0)
-            yield SecondRow(t, "lambda", per_second, 0, 15.0, 300.0, 450.0)
+            for path, p50, p99, slowest in (
+                ("monolith", 12.0, 40.0, 80.0),
+                ("lambda", 15.0, 300.0, 450.0),
+            ):
+                yield SecondRow(
+                    t=t,
+                    path=path,
+                    requests=per_second,
+                    failures=0,
+                    p50_ms=p50,
+                    p99_ms=p99,
+                    max_ms=slowest,
+                )
 
     def cold_starts() -> Iterator[ColdStart]:
         for i in range(colds):
             yield ColdStart(
-                i * DURATION_S / max(1, colds),
-                f"req-{i * COLD_EVERY}",
-                420.0,
-                300.0 + i % 50,
-                f"sb-{i}",
+                t=i * DURATION_S / max(1, colds),
+                request_id=f"req-{i * COLD_EVERY}",
+                latency_ms=420.0,
+                init_ms=300.0 + i % 50,
+                sandbox_id=f"sb-{i}",
             )
 
     def reports() -> Iterator[LambdaReport]:
@@ -86,20 +97,27 @@ def synthetic_run(requests: int, seed: int = 7) -> RawRun:
             init = 300.0 + (i // COLD_EVERY) % 50 if i % COLD_EVERY == 0 else None
             duration = 5.0 + (i % 97) / 10
             yield LambdaReport(
-                f"req-{i}",
-                duration,
-                math.ceil(duration + (init or 0)),
-                512,
-                90 + i % 13,
-                init,
-                "success",
-                "2026-11-23T14:00:00.000Z",
+                request_id=f"req-{i}",
+                duration_ms=duration,
+                billed_ms=math.ceil(duration + (init or 0)),
+                memory_mb=512,
+                max_memory_mb=90 + i % 13,
+                init_ms=init,
+                status="success",
+                timestamp="2026-11-23T14:00:00.000Z",
             )
 
     def samples() -> Iterator[Sample]:
         for t in range(DURATION_S):
-            yield LambdaSample(t + 0.1, 20 + t % 7, 5, 20, 0, t * colds // DURATION_S)
-            yield DbSample(t + 0.2, 8, 20 + t % 7, 29 + t % 7)
+            yield LambdaSample(
+                t=t + 0.1,
+                concurrent_executions=20 + t % 7,
+                sandboxes_warm=5,
+                sandboxes_busy=20,
+                throttles=0,
+                cold_starts=t * colds // DURATION_S,
+            )
+            yield DbSample(t=t + 0.2, monolith=8, lambda_=20 + t % 7, total=29 + t % 7)
 
     meta = RunMeta(
         run_id=f"bench-{requests}",
@@ -111,12 +129,24 @@ def synthetic_run(requests: int, seed: int = 7) -> RawRun:
         duration_s=float(DURATION_S),
         started_at="2026-11-23T14:00:00+00:00",
         ended_at="2026-11-23T14:10:00+00:00",
-        host=HostInfo(2, sys.version.split()[0], sys.platform),
-        lambda_=LambdaConfig("rides", 512, "x86_64", "cgroup-v1", None, None),
-        monolith=MonolithConfig(2, 4),
-        database=DatabaseConfig(100),
+        host=HostInfo(cores=2, python=sys.version.split()[0], platform=sys.platform),
+        lambda_=LambdaConfig(
+            function="rides",
+            memory_mb=512,
+            architecture="x86_64",
+            limits="cgroup-v1",
+            reserved_concurrency=None,
+            provisioned_concurrency=None,
+        ),
+        monolith=MonolithConfig(workers=2, threads=4),
+        database=DatabaseConfig(max_connections=100),
     )
-    counters = {p: PathCounters(requests, 0, {"200": requests}, {}) for p in histograms}
+    counters = {
+        p: PathCounters(
+            requests=requests, failures=0, status_counts={"200": requests}, error_classes={}
+        )
+        for p in histograms
+    }
     return RawRun(meta, histograms, counters, seconds(), cold_starts(), samples(), reports())
 
 

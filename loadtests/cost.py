@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from strangler.core.errors import ConfigError
+from strangler.core.model import StrictModel, load
 
 Architecture = Literal["x86_64", "arm64"]
 ApiKind = Literal["http", "rest"]
@@ -38,10 +40,21 @@ CURVE_POINTS_PER_DECADE = 4
 # -- prices -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ByArchitecture:
-    x86_64: float
-    arm64: float
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]  # a capacity we divide by
+Text = Annotated[str, Field(min_length=1)]
+Texts = Annotated[tuple[str, ...], Field(strict=False)]  # a JSON list
+
+
+class PriceTable(StrictModel):
+    """A table of the prices file: strict types (`true` as a price is a typo, not 1)."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class ByArchitecture(PriceTable):
+    x86_64: NonNegative
+    arm64: NonNegative
 
     def of(self, architecture: Architecture) -> float:
         if architecture == "x86_64":
@@ -51,36 +64,32 @@ class ByArchitecture:
         raise ValueError(f"architecture: {architecture!r} is not 'x86_64' or 'arm64'")
 
 
-@dataclass(frozen=True)
-class LambdaPrices:
-    requests_usd_per_million: float
+class LambdaPrices(PriceTable):
+    requests_usd_per_million: NonNegative
     duration_usd_per_gb_s: ByArchitecture
     provisioned_usd_per_gb_s: ByArchitecture
     provisioned_duration_usd_per_gb_s: ByArchitecture
 
 
-@dataclass(frozen=True)
-class ApiGatewayPrices:
-    http_usd_per_million: float
-    rest_usd_per_million: float
+class ApiGatewayPrices(PriceTable):
+    http_usd_per_million: NonNegative
+    rest_usd_per_million: NonNegative
 
 
-@dataclass(frozen=True)
-class InstancePrice:
-    usd_per_hour: float
-    vcpu: float
-    memory_gib: float
+class InstancePrice(PriceTable):
+    usd_per_hour: NonNegative
+    vcpu: NonNegative
+    memory_gib: NonNegative
 
 
-@dataclass(frozen=True)
-class LcuCapacity:
+class LcuCapacity(PriceTable):
     """What one ALB Load Balancer Capacity Unit covers; the busiest dimension is billed."""
 
-    new_connections_per_s: float
-    active_connections_per_min: float
-    gb_per_hour: float  # for EC2/IP targets (Lambda targets get 0.4 GB)
-    rule_evaluations_per_s: float
-    free_rules: float  # the first 10 rules processed per request are not counted
+    new_connections_per_s: Positive
+    active_connections_per_min: Positive
+    gb_per_hour: Positive  # for EC2/IP targets (Lambda targets get 0.4 GB)
+    rule_evaluations_per_s: Positive
+    free_rules: NonNegative  # the first 10 rules processed per request are not counted
 
 
 # AWS's definition, for callers of ``alb_lcus`` that have no prices file at hand.
@@ -93,25 +102,28 @@ AWS_LCU = LcuCapacity(
 )
 
 
-@dataclass(frozen=True)
-class AlbPrices:
-    usd_per_hour: float
-    usd_per_lcu_hour: float
+class AlbPrices(PriceTable):
+    usd_per_hour: NonNegative
+    usd_per_lcu_hour: NonNegative
     lcu: LcuCapacity
 
 
-@dataclass(frozen=True)
-class Prices:
-    region: str
-    as_of: date
-    currency: str
-    source: tuple[str, ...]
-    notes: tuple[str, ...]
-    aws_lambda: LambdaPrices
+class Prices(PriceTable):
+    region: Text
+    as_of: Annotated[date, Field(strict=False)]  # YYYY-MM-DD in the file
+    currency: Text
+    source: Texts
+    notes: Texts
+    aws_lambda: LambdaPrices = Field(alias="lambda")
     api_gateway: ApiGatewayPrices
-    ec2: Mapping[str, InstancePrice]
+    ec2: Annotated[dict[str, InstancePrice], Field(min_length=1)]  # open-ended instance types
     alb: AlbPrices
-    file: str  # where these prices came from, for the report's assumptions
+    _file: str = PrivateAttr(default="")
+
+    @property
+    def file(self) -> str:
+        """Where these prices came from, for the report's assumptions."""
+        return self._file
 
     def instance(self, instance_type: str) -> InstancePrice:
         try:
@@ -134,144 +146,9 @@ def load_prices(path: Path | None = None) -> Prices:
         raise ConfigError(f"{file}: not valid JSON: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read prices file: {exc}") from None
-    return _parse_prices(raw, file)
-
-
-def _parse_prices(raw: object, file: Path) -> Prices:
-    top = _Table(raw, "", file)
-    as_of_text = top.text("as_of")
-    try:
-        as_of = date.fromisoformat(as_of_text)
-    except ValueError:
-        raise ConfigError(
-            f"{file}: 'as_of' must be a YYYY-MM-DD date, got {as_of_text!r}"
-        ) from None
-    lam = top.table("lambda")
-    api = top.table("api_gateway")
-    alb = top.table("alb")
-    lcu = alb.table("lcu")
-    ec2 = top.table("ec2")
-    instances = {}
-    for name in ec2.names():  # instance types are open-ended, unlike every other table
-        spec = ec2.table(name)
-        instances[name] = InstancePrice(
-            usd_per_hour=spec.number("usd_per_hour"),
-            vcpu=spec.number("vcpu"),
-            memory_gib=spec.number("memory_gib"),
-        )
-        spec.done()
-    if not instances:
-        raise ConfigError(f"{file}: 'ec2' lists no instance types")
-    prices = Prices(
-        region=top.text("region"),
-        as_of=as_of,
-        currency=top.text("currency"),
-        source=top.texts("source"),
-        notes=top.texts("notes"),
-        aws_lambda=LambdaPrices(
-            requests_usd_per_million=lam.number("requests_usd_per_million"),
-            duration_usd_per_gb_s=_by_architecture(lam.table("duration_usd_per_gb_s")),
-            provisioned_usd_per_gb_s=_by_architecture(lam.table("provisioned_usd_per_gb_s")),
-            provisioned_duration_usd_per_gb_s=_by_architecture(
-                lam.table("provisioned_duration_usd_per_gb_s")
-            ),
-        ),
-        api_gateway=ApiGatewayPrices(
-            http_usd_per_million=api.number("http_usd_per_million"),
-            rest_usd_per_million=api.number("rest_usd_per_million"),
-        ),
-        ec2=MappingProxyType(instances),
-        alb=AlbPrices(
-            usd_per_hour=alb.number("usd_per_hour"),
-            usd_per_lcu_hour=alb.number("usd_per_lcu_hour"),
-            lcu=LcuCapacity(
-                new_connections_per_s=lcu.positive("new_connections_per_s"),
-                active_connections_per_min=lcu.positive("active_connections_per_min"),
-                gb_per_hour=lcu.positive("gb_per_hour"),
-                rule_evaluations_per_s=lcu.positive("rule_evaluations_per_s"),
-                free_rules=lcu.number("free_rules"),
-            ),
-        ),
-        file=str(file),
-    )
-    for table in (top, lam, api, alb, lcu, ec2):
-        table.done()
+    prices = load(Prices, raw, str(file))
+    prices._file = str(file)
     return prices
-
-
-def _by_architecture(table: _Table) -> ByArchitecture:
-    rates = ByArchitecture(x86_64=table.number("x86_64"), arm64=table.number("arm64"))
-    table.done()
-    return rates
-
-
-class _Table:
-    """One JSON object of the prices file; remembers which keys were read to flag the rest."""
-
-    def __init__(self, raw: object, where: str, file: Path) -> None:
-        if not isinstance(raw, dict):
-            what = f"'{where}'" if where else "the top level"
-            raise ConfigError(f"{file}: {what} must be an object, got {type(raw).__name__}")
-        self._raw: dict[str, Any] = raw
-        self._where = where
-        self._file = file
-        self._read: set[str] = set()
-
-    def _key(self, key: str) -> str:
-        return f"{self._where}.{key}" if self._where else key
-
-    def _get(self, key: str) -> object:
-        if key not in self._raw:
-            raise ConfigError(f"{self._file}: missing key '{self._key(key)}'")
-        self._read.add(key)
-        return self._raw[key]
-
-    def names(self) -> list[str]:
-        return list(self._raw)
-
-    def table(self, key: str) -> _Table:
-        return _Table(self._get(key), self._key(key), self._file)
-
-    def number(self, key: str) -> float:
-        value = self._get(key)
-        # bool is an int in Python; `true` as a price is a typo, not 1.
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{self._file}: '{self._key(key)}' must be a number, got {value!r}")
-        if not math.isfinite(value) or value < 0:
-            raise ConfigError(
-                f"{self._file}: '{self._key(key)}' must be a finite number >= 0, got {value!r}"
-            )
-        return float(value)
-
-    def positive(self, key: str) -> float:
-        value = self.number(key)
-        if value == 0:  # a capacity we divide by
-            raise ConfigError(f"{self._file}: '{self._key(key)}' must be greater than 0")
-        return value
-
-    def text(self, key: str) -> str:
-        value = self._get(key)
-        if not isinstance(value, str) or not value:
-            raise ConfigError(
-                f"{self._file}: '{self._key(key)}' must be a non-empty string, got {value!r}"
-            )
-        return value
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        value = self._get(key)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(
-                f"{self._file}: '{self._key(key)}' must be a list of strings, got {value!r}"
-            )
-        return tuple(value)
-
-    def done(self) -> None:
-        unknown = sorted(set(self._raw) - self._read)
-        if unknown:
-            raise ConfigError(
-                f"{self._file}: unknown key '{self._key(unknown[0])}' "
-                f"(known: {', '.join(sorted(self._read))})"
-            )
 
 
 # -- Lambda and API Gateway ---------------------------------------------------------------------

@@ -10,15 +10,18 @@ Field by field documentation: docs/report-schema.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from hdrh.histogram import HdrHistogram
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import InitErrorDetails
 
 from strangler.core.atomic import write_atomic
 from strangler.core.errors import StranglerError
+from strangler.core.model import StrictModel, describe
 
 PathName = Literal["monolith", "lambda"]
 PATHS: tuple[PathName, ...] = ("monolith", "lambda")
@@ -47,15 +50,21 @@ def new_latency_histogram() -> HdrHistogram:
 # --- records -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HostInfo:
+class RawRecord(StrictModel):
+    """A record of the raw files: strict types (``true`` is not an integer, ``"60"`` not a
+    number). ``lambda`` is a keyword, so those fields are ``lambda_`` in Python; the files are
+    read by alias only."""
+
+    model_config = ConfigDict(strict=True, validate_by_name=True)
+
+
+class HostInfo(RawRecord):
     cores: int | None  # os.cpu_count() may not know
     python: str
     platform: str
 
 
-@dataclass(frozen=True)
-class LambdaConfig:
+class LambdaConfig(RawRecord):
     function: str
     memory_mb: int
     architecture: str  # "x86_64" | "arm64"
@@ -64,19 +73,16 @@ class LambdaConfig:
     provisioned_concurrency: int | None = None
 
 
-@dataclass(frozen=True)
-class MonolithConfig:
+class MonolithConfig(RawRecord):
     workers: int
     threads: int
 
 
-@dataclass(frozen=True)
-class DatabaseConfig:
+class DatabaseConfig(RawRecord):
     max_connections: int | None
 
 
-@dataclass(frozen=True)
-class RunMeta:
+class RunMeta(RawRecord):
     run_id: str
     route: str
     scenario: str
@@ -87,21 +93,19 @@ class RunMeta:
     started_at: str  # ISO 8601
     ended_at: str  # ISO 8601
     host: HostInfo
-    lambda_: LambdaConfig  # "lambda" in JSON
+    lambda_: LambdaConfig = Field(alias="lambda")
     monolith: MonolithConfig
     database: DatabaseConfig
 
 
-@dataclass(frozen=True)
-class PathCounters:
+class PathCounters(RawRecord):
     requests: int
     failures: int
-    status_counts: Mapping[str, int] = field(default_factory=dict)
-    error_classes: Mapping[str, int] = field(default_factory=dict)
+    status_counts: dict[str, int] = Field(default_factory=dict)
+    error_classes: dict[str, int] = Field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class SecondRow:
+class SecondRow(RawRecord):
     """One second of one path (`timeseries.jsonl`)."""
 
     t: int  # whole seconds since the run started
@@ -113,8 +117,7 @@ class SecondRow:
     max_ms: float
 
 
-@dataclass(frozen=True)
-class ColdStart:
+class ColdStart(RawRecord):
     """A client request that landed on a new sandbox, joined to its REPORT by request id."""
 
     t: float  # seconds since the run started
@@ -124,8 +127,7 @@ class ColdStart:
     sandbox_id: str | None
 
 
-@dataclass(frozen=True)
-class LambdaSample:
+class LambdaSample(RawRecord):
     """The Lambda service's gauges at time t; `throttles`/`cold_starts` are cumulative counters."""
 
     t: float
@@ -137,13 +139,12 @@ class LambdaSample:
     kind: Literal["lambda"] = "lambda"
 
 
-@dataclass(frozen=True)
-class DbSample:
+class DbSample(RawRecord):
     """Open database connections at time t, by application name (pg_stat_activity)."""
 
     t: float
     monolith: int
-    lambda_: int  # "lambda" in JSON
+    lambda_: int = Field(alias="lambda")
     total: int
     kind: Literal["db"] = "db"
 
@@ -151,9 +152,15 @@ class DbSample:
 Sample = LambdaSample | DbSample
 
 
-@dataclass(frozen=True)
-class LambdaReport:
-    """One REPORT record of the run window (Lambda's own numbers for one invocation)."""
+class LambdaReport(RawRecord):
+    """One REPORT record of the run window (Lambda's own numbers for one invocation).
+
+    The records are copies of the Lambda service's own (`reports.jsonl`, or CloudWatch's on
+    AWS), which carry more keys than the report reads (`function`, `sandbox_id`,
+    `error_type`, `restore_ms`, ...): here, and only here, unknown keys are ignored.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     request_id: str
     duration_ms: float
@@ -186,201 +193,62 @@ class RawRun:
 
 def _to_json(record: Any) -> dict[str, Any]:
     """A record as the JSON object of the raw format (`lambda_` is written `lambda`)."""
-    if isinstance(record, Mapping):
-        return dict(record)
-    out: dict[str, Any] = {}
-    for name in record.__dataclass_fields__:
-        value = getattr(record, name)
-        if hasattr(value, "__dataclass_fields__"):
-            value = _to_json(value)
-        elif isinstance(value, Mapping):
-            value = dict(value)
-        out["lambda" if name == "lambda_" else name] = value
-    return out
+    if isinstance(record, BaseModel):
+        return record.model_dump(by_alias=True)
+    return dict(record)
 
 
-class _Fields:
-    """Typed access to one JSON object; every error names the file, the line and the key."""
+@dataclass(frozen=True)
+class RecordType(Generic[T]):
+    """How one kind of raw document is validated: built once, used for every line.
 
-    def __init__(self, data: Any, where: str) -> None:
-        if not isinstance(data, dict):
-            raise RawFormatError(f"{where}: expected a JSON object, got {type(data).__name__}")
-        self.data: dict[str, Any] = data
-        self.where = where
+    ``tagged``: a union told apart by its ``kind`` key, whose errors pydantic files under the
+    tag (``db.lambda``); the file's key is ``lambda``.
+    """
 
-    def _get(self, key: str, optional: bool) -> Any:
-        if key not in self.data:
-            if optional:
-                return None
-            raise RawFormatError(f"{self.where}: missing key {key!r}")
-        return self.data[key]
+    adapter: TypeAdapter[T]
+    tagged: bool = False
 
-    def _bad(self, key: str, want: str) -> RawFormatError:
-        return RawFormatError(f"{self.where}: key {key!r} must be {want}, got {self.data[key]!r}")
-
-    def integer(self, key: str) -> int:
-        value = self._get(key, False)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._bad(key, "an integer")
-        return value
-
-    def opt_integer(self, key: str) -> int | None:
-        value = self._get(key, True)
-        return None if value is None else self.integer(key)
-
-    def number(self, key: str) -> float:
-        value = self._get(key, False)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self._bad(key, "a number")
-        return float(value)
-
-    def opt_number(self, key: str) -> float | None:
-        value = self._get(key, True)
-        return None if value is None else self.number(key)
-
-    def text(self, key: str) -> str:
-        value = self._get(key, False)
-        if not isinstance(value, str):
-            raise self._bad(key, "a string")
-        return value
-
-    def opt_text(self, key: str) -> str | None:
-        value = self._get(key, True)
-        return None if value is None else self.text(key)
-
-    def obj(self, key: str) -> _Fields:
-        return _Fields(self._get(key, False), f"{self.where}: {key}")
-
-    def counts(self, key: str) -> dict[str, int]:
-        value = self._get(key, True) or {}
-        sub = _Fields(value, f"{self.where}: {key}")
-        return {name: sub.integer(name) for name in sub.data}
-
-    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
-        value = self.text(key)
-        if value not in allowed:
-            raise self._bad(key, "one of " + ", ".join(allowed))
-        return value
+    def parse(self, text: str | bytes, where: str) -> T:
+        try:
+            return self.adapter.validate_json(text, by_alias=True, by_name=False)
+        except ValidationError as exc:
+            problem = _untagged(exc) if self.tagged else exc
+            raise RawFormatError(str(describe(problem, where))) from None
 
 
-def parse_meta(data: Any, where: str = META) -> RunMeta:
-    f = _Fields(data, where)
-    host, lam, mono, db = f.obj("host"), f.obj("lambda"), f.obj("monolith"), f.obj("database")
-    return RunMeta(
-        run_id=f.text("run_id"),
-        route=f.text("route"),
-        scenario=f.text("scenario"),
-        load_model=cast(LoadModel, f.choice("load_model", ("closed", "open"))),
-        load_model_detail=f.text("load_model_detail"),
-        users=f.integer("users"),
-        duration_s=f.number("duration_s"),
-        started_at=f.text("started_at"),
-        ended_at=f.text("ended_at"),
-        host=HostInfo(
-            cores=host.opt_integer("cores"),
-            python=host.text("python"),
-            platform=host.text("platform"),
-        ),
-        lambda_=LambdaConfig(
-            function=lam.text("function"),
-            memory_mb=lam.integer("memory_mb"),
-            architecture=lam.text("architecture"),
-            limits=lam.text("limits"),
-            reserved_concurrency=lam.opt_integer("reserved_concurrency"),
-            provisioned_concurrency=lam.opt_integer("provisioned_concurrency"),
-        ),
-        monolith=MonolithConfig(workers=mono.integer("workers"), threads=mono.integer("threads")),
-        database=DatabaseConfig(max_connections=db.opt_integer("max_connections")),
-    )
-
-
-def parse_counters(data: Any, where: str = COUNTERS) -> dict[str, PathCounters]:
-    f = _Fields(data, where)
-    out: dict[str, PathCounters] = {}
-    for path in f.data:
-        p = f.obj(path)
-        out[path] = PathCounters(
-            requests=p.integer("requests"),
-            failures=p.integer("failures"),
-            status_counts=p.counts("status_counts"),
-            error_classes=p.counts("error_classes"),
+def _untagged(exc: ValidationError) -> ValidationError:
+    details: list[InitErrorDetails] = []
+    for error in exc.errors(include_url=False):
+        detail = InitErrorDetails(
+            type=error["type"], loc=tuple(error["loc"])[1:], input=error["input"]
         )
-    return out
+        if "ctx" in error:
+            detail["ctx"] = error["ctx"]
+        details.append(detail)
+    return ValidationError.from_exception_data(exc.title, details)
 
 
-def parse_histograms(data: Any, where: str = HISTOGRAMS) -> dict[str, HdrHistogram]:
-    f = _Fields(data, where)
+META_RECORD = RecordType(TypeAdapter(RunMeta))
+COUNTERS_RECORD = RecordType(TypeAdapter(dict[str, PathCounters]))
+HISTOGRAMS_RECORD = RecordType(TypeAdapter(dict[str, str]))
+SECOND_RECORD = RecordType(TypeAdapter(SecondRow))
+COLD_START_RECORD = RecordType(TypeAdapter(ColdStart))
+SAMPLE_RECORD: RecordType[Sample] = RecordType(
+    TypeAdapter(Annotated[Sample, Field(discriminator="kind")]), tagged=True
+)
+LAMBDA_REPORT_RECORD = RecordType(TypeAdapter(LambdaReport))
+SEGMENT_RECORD = RecordType(TypeAdapter(dict[str, Any]))
+
+
+def parse_histograms(text: str | bytes, where: str = HISTOGRAMS) -> dict[str, HdrHistogram]:
     out: dict[str, HdrHistogram] = {}
-    for path in f.data:
-        encoded = f.text(path)
+    for path, encoded in HISTOGRAMS_RECORD.parse(text, where).items():
         try:
             out[path] = HdrHistogram.decode(encoded.encode("ascii"))
         except Exception as exc:  # hdrh raises assorted errors on bad input: convert here
-            raise RawFormatError(f"{where}: key {path!r} is not an encoded HDR histogram") from exc
+            raise RawFormatError(f"{where}: {path}: not an encoded HDR histogram") from exc
     return out
-
-
-def parse_second(data: Any, where: str) -> SecondRow:
-    f = _Fields(data, where)
-    return SecondRow(
-        t=f.integer("t"),
-        path=cast(PathName, f.choice("path", PATHS)),
-        requests=f.integer("requests"),
-        failures=f.integer("failures"),
-        p50_ms=f.number("p50_ms"),
-        p99_ms=f.number("p99_ms"),
-        max_ms=f.number("max_ms"),
-    )
-
-
-def parse_cold_start(data: Any, where: str) -> ColdStart:
-    f = _Fields(data, where)
-    return ColdStart(
-        t=f.number("t"),
-        request_id=f.opt_text("request_id"),
-        latency_ms=f.number("latency_ms"),
-        init_ms=f.opt_number("init_ms"),
-        sandbox_id=f.opt_text("sandbox_id"),
-    )
-
-
-def parse_sample(data: Any, where: str) -> Sample:
-    f = _Fields(data, where)
-    if f.choice("kind", ("lambda", "db")) == "lambda":
-        return LambdaSample(
-            t=f.number("t"),
-            concurrent_executions=f.integer("concurrent_executions"),
-            sandboxes_warm=f.integer("sandboxes_warm"),
-            sandboxes_busy=f.integer("sandboxes_busy"),
-            throttles=f.integer("throttles"),
-            cold_starts=f.integer("cold_starts"),
-        )
-    return DbSample(
-        t=f.number("t"),
-        monolith=f.integer("monolith"),
-        lambda_=f.integer("lambda"),
-        total=f.integer("total"),
-    )
-
-
-def parse_segment(data: Any, where: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise RawFormatError(f"{where}: a segment must be a JSON object")
-    return data
-
-
-def parse_lambda_report(data: Any, where: str) -> LambdaReport:
-    f = _Fields(data, where)
-    return LambdaReport(
-        request_id=f.text("request_id"),
-        duration_ms=f.number("duration_ms"),
-        billed_ms=f.integer("billed_ms"),
-        memory_mb=f.integer("memory_mb"),
-        max_memory_mb=f.integer("max_memory_mb"),
-        init_ms=f.opt_number("init_ms"),
-        status=f.text("status"),
-        timestamp=f.text("timestamp"),
-    )
 
 
 # --- files ---------------------------------------------------------------------------------
@@ -392,35 +260,27 @@ class JsonlStream(Generic[T]):
     A missing file is an empty stream (a run without a Lambda path has no REPORT lines).
     """
 
-    def __init__(self, path: Path, parse: Callable[[Any, str], T]) -> None:
+    def __init__(self, path: Path, record: RecordType[T]) -> None:
         self.path = path
-        self._parse = parse
+        self._record = record
 
     def __iter__(self) -> Iterator[T]:
         if not self.path.exists():
             return
-        with self.path.open(encoding="utf-8") as handle:
+        with self.path.open("rb") as handle:
             for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                where = f"{self.path.name}:{number}"
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise RawFormatError(f"{where}: not JSON ({exc.msg})") from exc
-                yield self._parse(data, where)
+                if line.strip():
+                    yield self._record.parse(line, f"{self.path.name}:{number}")
 
     def __repr__(self) -> str:
         return f"JsonlStream({str(self.path)!r})"
 
 
-def _load_json(path: Path) -> Any:
+def _read_json(path: Path) -> bytes:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except FileNotFoundError as exc:
         raise RawFormatError(f"{path.name}: missing in {path.parent}") from exc
-    except json.JSONDecodeError as exc:
-        raise RawFormatError(f"{path.name}: not JSON ({exc.msg} at line {exc.lineno})") from exc
 
 
 def raw_dir(run_dir: Path) -> Path:
@@ -431,14 +291,14 @@ def read_raw(run_dir: Path) -> RawRun:
     """The raw results under `run_dir/raw/`; the `.jsonl` parts stream on each iteration."""
     raw = raw_dir(run_dir)
     return RawRun(
-        meta=parse_meta(_load_json(raw / META)),
-        histograms=parse_histograms(_load_json(raw / HISTOGRAMS)),
-        counters=parse_counters(_load_json(raw / COUNTERS)),
-        timeseries=JsonlStream(raw / TIMESERIES, parse_second),
-        cold_starts=JsonlStream(raw / COLD_STARTS, parse_cold_start),
-        samples=JsonlStream(raw / SAMPLES, parse_sample),
-        lambda_reports=JsonlStream(raw / LAMBDA_REPORTS, parse_lambda_report),
-        segments=JsonlStream(raw / SEGMENTS, parse_segment),
+        meta=META_RECORD.parse(_read_json(raw / META), META),
+        histograms=parse_histograms(_read_json(raw / HISTOGRAMS)),
+        counters=COUNTERS_RECORD.parse(_read_json(raw / COUNTERS), COUNTERS),
+        timeseries=JsonlStream(raw / TIMESERIES, SECOND_RECORD),
+        cold_starts=JsonlStream(raw / COLD_STARTS, COLD_START_RECORD),
+        samples=JsonlStream(raw / SAMPLES, SAMPLE_RECORD),
+        lambda_reports=JsonlStream(raw / LAMBDA_REPORTS, LAMBDA_REPORT_RECORD),
+        segments=JsonlStream(raw / SEGMENTS, SEGMENT_RECORD),
     )
 
 
@@ -447,7 +307,7 @@ def write_json(path: Path, document: Any) -> None:
 
 
 def write_lines(path: Path, records: Iterable[Any]) -> None:
-    """One JSON object a line (records: the dataclasses above, or plain dicts), atomically."""
+    """One JSON object a line (records: the models above, or plain dicts), atomically."""
     text = "".join(json.dumps(_to_json(r), separators=(",", ":")) + "\n" for r in records)
     write_atomic(path, text)
 

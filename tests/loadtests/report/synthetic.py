@@ -86,10 +86,20 @@ def meta(run_id: str = "20261123T140000Z-rides") -> RunMeta:
 def timeseries() -> Iterator[SecondRow]:
     cold_seconds = {int(c.t) for c in cold_starts()}
     for t in range(DURATION_S):
-        yield SecondRow(t, "monolith", 10, 0, 1.0, 1.5, 2.0)
+        yield SecondRow(
+            t=t, path="monolith", requests=10, failures=0, p50_ms=1.0, p99_ms=1.5, max_ms=2.0
+        )
         p99 = 450.0 if t in cold_seconds else 1.9
         failures = 5 if t == 50 else 0
-        yield SecondRow(t, "lambda", 10, failures, 1.4, p99, max(p99, 2.0))
+        yield SecondRow(
+            t=t,
+            path="lambda",
+            requests=10,
+            failures=failures,
+            p50_ms=1.4,
+            p99_ms=p99,
+            max_ms=max(p99, 2.0),
+        )
 
 
 def cold_starts() -> list[ColdStart]:
@@ -98,20 +108,24 @@ def cold_starts() -> list[ColdStart]:
     for i, (t, latency, init) in enumerate(zip(times, COLD_LATENCY_MS, COLD_INIT_MS, strict=True)):
         # the last one's REPORT fell outside the run window: it does not join
         request_id = f"req-{i}" if i < 11 else "req-outside-window"
-        rows.append(ColdStart(t, request_id, latency, init, f"sb-{i}"))
+        rows.append(
+            ColdStart(
+                t=t, request_id=request_id, latency_ms=latency, init_ms=init, sandbox_id=f"sb-{i}"
+            )
+        )
     return rows
 
 
 def lambda_reports() -> Iterator[LambdaReport]:
     yield LambdaReport(
-        "req-prewarm",
-        0.5,
-        math.ceil(0.5 + PREWARM_INIT_MS),
-        512,
-        60,
-        PREWARM_INIT_MS,
-        "success",
-        "2026-11-23T13:59:59.000Z",
+        request_id="req-prewarm",
+        duration_ms=0.5,
+        billed_ms=math.ceil(0.5 + PREWARM_INIT_MS),
+        memory_mb=512,
+        max_memory_mb=60,
+        init_ms=PREWARM_INIT_MS,
+        status="success",
+        timestamp="2026-11-23T13:59:59.000Z",
     )
     for i in range(INVOCATIONS - 1):
         duration = 1.0 + (i % 10) * 0.1
@@ -156,12 +170,12 @@ def raw_run() -> RawRun:
             "lambda": _histogram(LAMBDA_WARM_US, cold_us),
         },
         counters={
-            "monolith": PathCounters(1000, 0, {"200": 1000}, {}),
+            "monolith": PathCounters(requests=1000, failures=0, status_counts={"200": 1000}),
             "lambda": PathCounters(
-                1000,
-                5,
-                {"200": 995, "500": 5},
-                {
+                requests=1000,
+                failures=5,
+                status_counts={"200": 995, "500": 5},
+                error_classes={
                     "gateway_throttle": 0,
                     "lambda_throttle": 5,
                     "function_error": 0,

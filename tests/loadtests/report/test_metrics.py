@@ -52,25 +52,59 @@ def test_cdf_is_monotonic_and_ends_at_max() -> None:
 
 
 def _rows(counts: list[int]) -> list[SecondRow]:
-    return [SecondRow(t, "monolith", n, 0, 1.0, 1.0, 1.0) for t, n in enumerate(counts)]
+    return [
+        SecondRow(t=t, path="monolith", requests=n, failures=0, p50_ms=1.0, p99_ms=1.0, max_ms=1.0)
+        for t, n in enumerate(counts)
+    ]
 
 
 def test_sustained_peak_is_the_best_window_mean() -> None:
     assert sustained_peak_rps(_rows([10, 10, 50, 50, 50, 50, 50, 10]), window_s=5) == 50.0
     assert sustained_peak_rps(_rows([10, 100, 10]), window_s=5) == 40.0  # short run: all of it
     assert sustained_peak_rps([], window_s=5) == 0.0
-    gaps = [SecondRow(0, "monolith", 30, 0, 1, 1, 1), SecondRow(3, "monolith", 30, 10, 1, 1, 1)]
+    gaps = [
+        SecondRow(t=0, path="monolith", requests=30, failures=0, p50_ms=1, p99_ms=1, max_ms=1),
+        SecondRow(t=3, path="monolith", requests=30, failures=10, p50_ms=1, p99_ms=1, max_ms=1),
+    ]
     assert sustained_peak_rps(gaps, window_s=2) == 15.0  # failures and gaps do not count
 
 
 def test_samples_take_counter_differences_and_second_peaks() -> None:
     samples: list[Sample] = [
-        LambdaSample(0.1, 1, 0, 1, throttles=100, cold_starts=4),
-        LambdaSample(1.1, 5, 0, 5, throttles=103, cold_starts=8),
-        LambdaSample(1.6, 3, 2, 3, throttles=104, cold_starts=8),
-        LambdaSample(2.1, 2, 3, 2, throttles=1, cold_starts=1),  # the service restarted
-        DbSample(0.2, 2, 1, 4),
-        DbSample(0.7, 3, 0, 5),
+        LambdaSample(
+            t=0.1,
+            concurrent_executions=1,
+            sandboxes_warm=0,
+            sandboxes_busy=1,
+            throttles=100,
+            cold_starts=4,
+        ),
+        LambdaSample(
+            t=1.1,
+            concurrent_executions=5,
+            sandboxes_warm=0,
+            sandboxes_busy=5,
+            throttles=103,
+            cold_starts=8,
+        ),
+        LambdaSample(
+            t=1.6,
+            concurrent_executions=3,
+            sandboxes_warm=2,
+            sandboxes_busy=3,
+            throttles=104,
+            cold_starts=8,
+        ),
+        LambdaSample(
+            t=2.1,
+            concurrent_executions=2,
+            sandboxes_warm=3,
+            sandboxes_busy=2,
+            throttles=1,
+            cold_starts=1,
+        ),  # the service restarted
+        DbSample(t=0.2, monolith=2, lambda_=1, total=4),
+        DbSample(t=0.7, monolith=3, lambda_=0, total=5),
     ]
     stats = summarize_samples(samples)
     assert stats.concurrency_peak == 5
@@ -83,9 +117,9 @@ def test_samples_take_counter_differences_and_second_peaks() -> None:
 
 def test_cold_start_join_by_request_id() -> None:
     rows = [
-        ColdStart(0.5, "a", 400.0, 300.0, "sb-1"),
-        ColdStart(0.9, "b", 500.0, 320.0, "sb-2"),
-        ColdStart(5.0, None, 450.0, None, None),
+        ColdStart(t=0.5, request_id="a", latency_ms=400.0, init_ms=300.0, sandbox_id="sb-1"),
+        ColdStart(t=0.9, request_id="b", latency_ms=500.0, init_ms=320.0, sandbox_id="sb-2"),
+        ColdStart(t=5.0, request_id=None, latency_ms=450.0, init_ms=None, sandbox_id=None),
     ]
     stats = summarize_cold_starts(rows, frozenset({"a", "b", "zzz"}))
     assert (stats.count, stats.joined) == (3, 2)

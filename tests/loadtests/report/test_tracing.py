@@ -58,8 +58,19 @@ def test_a_monolith_trace_has_gateway_and_handler() -> None:
 def test_section_groups_ranks_and_joins_cold_starts() -> None:
     segments = with_request_id(cold_lambda_trace(), "req-0") + monolith_trace()
     segments += warm_lambda_trace()
-    cold = [ColdStart(1.0, "req-0", 400.0, 280.0, "sb")]
-    reports = [LambdaReport("req-0", 50.0, 50, 512, 80, 283.5, "success", "t")]
+    cold = [ColdStart(t=1.0, request_id="req-0", latency_ms=400.0, init_ms=280.0, sandbox_id="sb")]
+    reports = [
+        LambdaReport(
+            request_id="req-0",
+            duration_ms=50.0,
+            billed_ms=50,
+            memory_mb=512,
+            max_memory_mb=80,
+            init_ms=283.5,
+            status="success",
+            timestamp="t",
+        )
+    ]
     section = trace_section(segments, cold, reports, top=2)
     assert section is not None and section.traces == 3
     assert [(b.path, b.kind, b.count) for b in section.breakdowns] == [
