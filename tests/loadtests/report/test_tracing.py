@@ -14,7 +14,7 @@ from loadtests.report.raw import SEGMENTS, ColdStart, LambdaReport, raw_dir
 from loadtests.report.tracing import time_trace, trace_section
 from strangler.core.traces import build_traces
 from tests.loadtests.report.synthetic import write_synthetic
-from tests.strangler.test_traces import T1, T2, cold_lambda_trace, monolith_trace
+from tests.strangler.measure.test_traces import T1, T2, cold_lambda_trace, monolith_trace
 
 
 def with_request_id(segments: list[dict[str, Any]], request_id: str) -> list[dict[str, Any]]:
