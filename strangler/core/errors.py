@@ -34,3 +34,16 @@ class ProcessError(StranglerError):
 
 class StackNotRunningError(StranglerError):
     """A command needs the local stack, and it is not running."""
+
+
+class HttpProtocolError(StranglerError):
+    """An HTTP/1.1 message breaks RFC 9112 (or cannot be written as one).
+
+    ``status`` is what a server answers before closing the connection: 400 for a malformed
+    message, 413 for a body over the limit, 431 for a head over the limit, 505 for an HTTP
+    version other than 1.x. A proxy that gets this from its upstream answers 502 instead.
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

@@ -9,7 +9,8 @@ Public API::
 
 from __future__ import annotations
 
-from .service import InvokeResult, LambdaService
+from .result import InvokeResult
+from .service import LambdaService
 from .spec import FunctionSpec, ServiceSettings, load_service_config, parse_service_config
 
 __all__ = [

@@ -12,11 +12,12 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from http.server import ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import parse_qs, unquote
 
-from strangler.core.errors import PortInUseError
+from strangler.core.errors import HttpProtocolError, PortInUseError
 
 from .errors import (
     InvalidRequestError,
@@ -26,13 +27,10 @@ from .errors import (
 )
 from .httputil import FastHandler
 from .logformat import VERSION
+from .result import InvokeResult
+from .spec import FunctionSpec, ServiceSettings
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from .service import LambdaService
-
-    _Action = Callable[[str], None]
+_Action = Callable[[str], None]
 
 _INVOKE_RE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations/?$")
 _FUNCTION_RE = re.compile(r"^/2015-03-31/functions/([^/]+)/?$")
@@ -54,6 +52,31 @@ def parse_function_name(raw: str, qualifier: str | None) -> tuple[str, str | Non
     return name, qualifier or in_name
 
 
+class InvokeBackend(Protocol):
+    """What the Invoke API asks of the Lambda service (``LambdaService`` is one)."""
+
+    settings: ServiceSettings
+
+    def resolve(self, name: str) -> FunctionSpec: ...
+
+    def check_payload(self, payload: bytes) -> None: ...
+
+    def invoke(
+        self,
+        name: str,
+        payload: bytes,
+        *,
+        log_tail: bool = False,
+        trace_id: str | None = None,
+        client_context: str | None = None,
+        request_id: str | None = None,
+    ) -> InvokeResult: ...
+
+    def invoke_event(self, name: str, payload: bytes) -> str: ...
+
+    def metrics(self) -> dict[str, object]: ...
+
+
 def error_body(error: LambdaServiceError) -> bytes:
     payload: dict[str, str] = {"Type": "User", "message": str(error)}
     if isinstance(error, ThrottledError):
@@ -65,8 +88,14 @@ class _InvokeHandler(FastHandler):
     server: _Server
 
     @property
-    def service(self) -> LambdaService:
+    def service(self) -> InvokeBackend:
         return self.server.service
+
+    def protocol_error(self, error: HttpProtocolError) -> None:
+        if error.status == 413:  # AWS's own answer to an oversized Invoke request
+            self._answer(lambda _: self._raise(RequestTooLargeError("Request is too large")))
+        else:
+            super().protocol_error(error)
 
     def do_GET(self) -> None:
         path = self.path.partition("?")[0]
@@ -83,10 +112,7 @@ class _InvokeHandler(FastHandler):
     def do_POST(self) -> None:
         path, _, query = self.path.partition("?")
         match = _INVOKE_RE.match(path)
-        body = self.read_body()
-        if body is None:
-            self._answer(lambda _: self._raise(RequestTooLargeError("Request is too large")))
-            return
+        body = self.body
         if match is None:
             self.reply(404, b'{"message":"Not Found"}', {"Content-Type": _JSON})
             return
@@ -194,13 +220,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # a burst of load-test connections must not be refused
 
-    def __init__(self, address: tuple[str, int], service: LambdaService) -> None:
+    def __init__(self, address: tuple[str, int], service: InvokeBackend) -> None:
         self.service = service
         super().__init__(address, _InvokeHandler)
 
 
 class InvokeApiServer:
-    def __init__(self, service: LambdaService, host: str, port: int) -> None:
+    def __init__(self, service: InvokeBackend, host: str, port: int) -> None:
         try:
             self._server = _Server((host, port), service)
         except OSError as exc:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from strangler.core.http1 import HttpProtocolError
+
 from .httputil import FastHandler
 
 PREFIX = "/2018-06-01/runtime"
@@ -92,11 +94,14 @@ class _RuntimeHandler(FastHandler):
     def _deliver(self, invocation: Invocation) -> None:
         self.reply(200, invocation.payload, invocation.next_headers())
 
+    def protocol_error(self, error: HttpProtocolError) -> None:
+        if error.status == 413:
+            self.reply(413, _error_body("RequestEntityTooLarge", str(error)), _JSON)
+        else:
+            super().protocol_error(error)
+
     def do_POST(self) -> None:
-        body = self.read_body()
-        if body is None:
-            self.reply(413, _error_body("RequestEntityTooLarge", "bad body"), _JSON)
-            return
+        body = self.body
         error_type = self.request_headers.get(ERROR_TYPE_HEADER)
         if self.path == INIT_ERROR_PATH:
             self.backend.post_init_error(body, error_type)

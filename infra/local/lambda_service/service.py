@@ -35,6 +35,7 @@ from .logformat import (
 )
 from .logs import ReportSink
 from .pool import SandboxPool
+from .result import InvokeResult
 from .runtime_api import Invocation, RuntimeApiServer
 from .sandbox import InitOutcome, InitStatus, InvokeStatus, Sandbox
 from .spec import FunctionSpec, ServiceSettings, validate_functions
@@ -43,17 +44,6 @@ from .xray import InvocationTimes, InvocationTrace, begin_invocation_trace, invo
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # 6 MB: RequestResponse invocation payload quota
 EVENT_WORKERS = 64
 EVENT_RETRY_DELAYS_S = (1.0, 2.0, 4.0)  # AWS retries throttled events for up to 6 hours
-
-
-@dataclass(frozen=True)
-class InvokeResult:
-    request_id: str
-    payload: bytes
-    function_error: str | None  # "Unhandled" when the function failed, as AWS reports it
-    sandbox_id: str
-    init_ms: float | None  # only on a cold start
-    duration_ms: float
-    log_tail: bytes  # the last 4 KB of this invocation's log, when asked for
 
 
 def new_trace_id(now: float) -> str:
