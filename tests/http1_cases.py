@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import io
 import socket
+import threading
 from dataclasses import dataclass
 
 from strangler.core.http1 import MAX_REQUEST_HEAD
@@ -147,6 +148,69 @@ MALFORMED = [
 ]
 
 
+@dataclass(frozen=True)
+class ResponseCase:
+    id: str
+    rule: str
+    raw: bytes  # a whole answer from an upstream
+
+
+def _answer(headers: bytes, body: bytes = b"") -> bytes:
+    return b"HTTP/1.1 200 OK\r\n" + headers + b"\r\n" + body
+
+
+MALFORMED_RESPONSES = [
+    ResponseCase(
+        "content-length-underscore",
+        "§6.3 Content-Length is 1*DIGIT",
+        _answer(b"Content-Length: 1_0\r\n", b"0123456789"),
+    ),
+    ResponseCase("content-length-plus-sign", "§6.3", _answer(b"Content-Length: +5\r\n", b"abcde")),
+    ResponseCase(
+        "content-length-superscript-two",
+        "§6.3",
+        _answer("Content-Length: \u00b2\r\n".encode(), b"ab"),
+    ),
+    ResponseCase(
+        "content-length-differing-duplicates",
+        "§6.3 unrecoverable framing",
+        _answer(b"Content-Length: 2\r\nContent-Length: 5\r\n", b"abcde"),
+    ),
+    ResponseCase(
+        "content-length-and-transfer-encoding",
+        "§6.1 smuggling vector",
+        _answer(b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n"),
+    ),
+    ResponseCase(
+        "unknown-transfer-coding",
+        "§6.1 a coding the proxy cannot decode",
+        _answer(b"Transfer-Encoding: gzip\r\n", b"abc"),
+    ),
+    ResponseCase(
+        "chunk-size-plus-hex",
+        "§7.1 chunk-size is 1*HEXDIG",
+        _answer(b"Transfer-Encoding: chunked\r\n", b"+0x5\r\nabcde\r\n0\r\n\r\n"),
+    ),
+    ResponseCase(
+        "chunk-data-without-crlf",
+        "§7.1 chunk-data is followed by CRLF",
+        _answer(b"Transfer-Encoding: chunked\r\n", b"5\r\nabcdeXX0\r\n\r\n"),
+    ),
+    ResponseCase(
+        "lf-in-header-value",
+        "§2.2, §5.5",
+        _answer(b"X-A: b\nX-B: c\r\nContent-Length: 2\r\n", b"ab"),
+    ),
+    ResponseCase("bare-lf-line-ends", "§2.2", b"HTTP/1.1 200 OK\nContent-Length: 2\n\nab"),
+    ResponseCase(
+        "obs-fold",
+        "§5.2 a proxy MUST reject obs-fold in a response (or replace it)",
+        _answer(b"X-A: a\r\n b\r\nContent-Length: 2\r\n", b"ab"),
+    ),
+    ResponseCase("status-not-three-digits", "§4", b"HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n"),
+]
+
+
 @dataclass
 class Answer:
     status: int
@@ -188,3 +252,51 @@ def exchange(
 def rejected(address: tuple[str, int], raw: bytes) -> Answer:
     """The one answer to a request the server must refuse, and whether it then closed."""
     return exchange(address, raw)[0]
+
+
+class RawUpstream:
+    """A raw-socket upstream that answers each request head it reads with ``answer`` as given,
+    byte for byte (malformed framing included), then closes if ``close`` is set."""
+
+    def __init__(self) -> None:
+        self.answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        self.close = False
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._threads: list[threading.Thread] = []
+        accept = threading.Thread(target=self._accept, daemon=True)
+        accept.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            self.connections += 1
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            buffer = b""
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                self.requests.append(head)
+                conn.sendall(self.answer)
+                if self.close:
+                    return
+
+    def stop(self) -> None:
+        self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() (Linux)
+        self._listener.close()
+        for thread in self._threads:
+            thread.join(timeout=5)

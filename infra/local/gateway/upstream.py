@@ -2,8 +2,10 @@
 
 aiohttp's client costs ~0.3 ms of CPU per request here (cookies, redirects, tracing hooks),
 more than the rest of the gateway together; the passthrough needs none of that. This client
-writes the request head in one write, parses the answer head in Python, and hands the body
-over as it arrives (Content-Length, chunked or until-close), with read flow control.
+writes the request head in one write, parses the answer with the strict layer
+(``strangler.core.http1``), and hands the body over as it arrives (Content-Length, chunked or
+until-close), with read flow control. An answer that breaks RFC 9112 raises
+``HttpProtocolError`` (status 502) and closes the connection.
 """
 
 from __future__ import annotations
@@ -12,12 +14,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-MAX_HEAD = 64 * 1024
+from strangler.core.http1 import ChunkedDecoder, HttpProtocolError, parse_response_head
+
 HIGH_WATER = 1024 * 1024
-
-
-class UpstreamProtocolError(ConnectionError):
-    """The upstream's answer is not valid HTTP/1.1."""
+MAX_CHUNKED_BODY = 1 << 62  # no limit of its own: bodies are streamed, never held whole
 
 
 @dataclass
@@ -49,8 +49,9 @@ class _Connection(asyncio.Protocol):
         self._head: asyncio.Future[UpstreamResponse] | None = None
         self._chunks: list[bytes] = []
         self._waiter: asyncio.Future[None] | None = None
-        self._remaining: int | None = 0  # body bytes still due; None: until close
-        self._chunked = False
+        self._remaining = 0  # Content-Length bytes still due
+        self._decoder: ChunkedDecoder | None = None  # the body is chunked
+        self._until_close = False  # the body ends when the upstream closes
         self._done = True
         self._closed = False
         self._paused = False
@@ -65,9 +66,9 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._pool.forget(self)
-        if self._remaining is None and not self._done:
+        if self._until_close and not self._done and self._error is None:
             self._finish()  # body framed by connection close
-        error = exc or ConnectionResetError("upstream closed the connection")
+        error = self._error or exc or ConnectionResetError("upstream closed the connection")
         if self._head is not None and not self._head.done():
             self._head.set_exception(error)
         elif not self._done:
@@ -93,62 +94,36 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
-        if self._head is not None and not self._head.done():
-            self._parse_head()
-        if self._head is not None and self._head.done() and not self._done:
-            self._parse_body()
+        try:
+            if self._head is not None and not self._head.done():
+                self._parse_head()
+            if self._head is not None and self._head.done() and not self._done:
+                self._parse_body()
+        except HttpProtocolError as error:
+            self._fail(error)
 
     def _parse_head(self) -> None:
-        end = self._buffer.find(b"\r\n\r\n")
-        if end < 0:
-            if len(self._buffer) > MAX_HEAD:
-                self._fail(UpstreamProtocolError("response head too large"))
+        head = parse_response_head(self._buffer, head_request=self._head_only)
+        if head is None:
             return
-        lines = bytes(self._buffer[:end]).decode("latin-1").split("\r\n")
-        del self._buffer[: end + 4]
-        try:
-            version, code, *reason = lines[0].split(" ", 2)
-            status = int(code)
-        except ValueError:
-            self._fail(UpstreamProtocolError(f"bad status line {lines[0]!r}"))
-            return
-        headers = []
-        length = None
-        self._chunked = False
-        self._keep_alive = version == "HTTP/1.1"
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            value = value.strip()
-            headers.append((name, value))
-            lower = name.lower()
-            if lower == "content-length":
-                length = int(value)
-            elif lower == "transfer-encoding" and "chunked" in value.lower():
-                self._chunked = True
-            elif lower == "connection":
-                self._keep_alive = "close" not in value.lower() and (
-                    self._keep_alive or "keep-alive" in value.lower()
-                )
-        if self._head_only or status in (204, 304) or 100 <= status < 200:
-            self._chunked = False
-            self._remaining = 0
-        elif self._chunked:
-            self._remaining = 0
-        else:
-            self._remaining = length
-            if length is None:
-                self._keep_alive = False
+        del self._buffer[: head.size]
+        self._keep_alive = head.keep_alive
+        self._decoder = ChunkedDecoder(MAX_CHUNKED_BODY, status=502) if head.chunked else None
+        self._until_close = head.body_length is None and not head.chunked
+        self._remaining = head.body_length or 0
         assert self._head is not None
         self._head.set_result(
-            UpstreamResponse(status, reason[0] if reason else "", headers, length, self)
+            UpstreamResponse(head.status, head.reason, head.headers, head.content_length, self)
         )
-        if self._remaining == 0 and not self._chunked:
+        if head.body_length == 0:
             self._finish()
 
     def _parse_body(self) -> None:
-        if self._chunked:
-            self._parse_chunks()
-        elif self._remaining is None:
+        if self._decoder is not None:
+            self._push(self._decoder.decode(self._buffer))
+            if self._decoder.done:
+                self._finish()
+        elif self._until_close:
             self._push(bytes(self._buffer))
             self._buffer.clear()
         else:
@@ -158,35 +133,6 @@ class _Connection(asyncio.Protocol):
             self._push(take)
             if self._remaining == 0:
                 self._finish()
-
-    def _parse_chunks(self) -> None:
-        while not self._done:
-            left = self._remaining or 0
-            if left > 0:
-                take = bytes(self._buffer[:left])
-                del self._buffer[: len(take)]
-                self._push(take)
-                if len(take) < left:
-                    self._remaining = left - len(take)
-                    return
-                self._remaining = -2  # the CRLF after the chunk data
-            if self._remaining == -2:
-                if len(self._buffer) < 2:
-                    return
-                del self._buffer[:2]
-                self._remaining = 0
-            end = self._buffer.find(b"\r\n")
-            if end < 0:
-                return
-            size = int(bytes(self._buffer[:end]).split(b";", 1)[0], 16)
-            if size == 0:
-                if self._buffer.find(b"\r\n\r\n", end) < 0:
-                    return  # trailers (ignored) end with an empty line
-                self._buffer.clear()
-                self._finish()
-                return
-            del self._buffer[: end + 2]
-            self._remaining = size
 
     def _push(self, data: bytes) -> None:
         if data:
@@ -205,6 +151,9 @@ class _Connection(asyncio.Protocol):
     def _fail(self, error: Exception) -> None:
         if self._head is not None and not self._head.done():
             self._head.set_exception(error)
+        else:
+            self._error = error
+            self._wake()
         self._keep_alive = False
         if self._transport is not None:
             self._transport.close()
@@ -217,8 +166,10 @@ class _Connection(asyncio.Protocol):
         while not self._chunks:
             if self._done:
                 return b""
+            if self._error is not None:
+                raise self._error
             if self._closed:
-                raise self._error or ConnectionResetError("upstream closed the connection")
+                raise ConnectionResetError("upstream closed the connection")
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
         chunk = self._chunks.pop(0)

@@ -1,7 +1,7 @@
 """Strict incremental decoding of the chunked transfer coding (RFC 9112 §7.1).
 
 Each chunk is ``chunk-size [chunk-ext] CRLF chunk-data CRLF``; the last has size 0 and is
-followed by trailer field lines and an empty line. Anything else is a 400: a size that is not
+followed by trailer field lines and an empty line. Anything else is an error: a size that is not
 ``1*HEXDIG`` (``+0x5``, ``0x5``, `` 5``), whitespace not followed by an extension, bytes other
 than CRLF after the chunk data, a bare LF. The decoder consumes bytes from the front of a
 buffer and leaves what follows the body there, so a pipelined request after it stays intact.
@@ -27,10 +27,15 @@ _SIZE, _DATA, _DATA_END, _TRAILER, _DONE = range(5)
 
 
 class ChunkedDecoder:
-    """Decodes one chunked body; ``limit`` is the largest decoded size accepted (else 413)."""
+    """Decodes one chunked body; ``limit`` is the largest decoded size accepted (else 413).
 
-    def __init__(self, limit: int) -> None:
+    ``status`` is the status of errors in the framing: 400 in a request, 502 in a response
+    (what a proxy answers for it).
+    """
+
+    def __init__(self, limit: int, *, status: int = 400) -> None:
         self._limit = limit
+        self._status = status
         self._state = _SIZE
         self._left = 0  # bytes of the current chunk's data still due
         self._total = 0
@@ -43,7 +48,7 @@ class ChunkedDecoder:
     def decode(self, buffer: bytearray) -> bytes:
         """Consume what ``buffer`` holds of the body; the body bytes it decoded.
 
-        Raises ``HttpProtocolError`` (400 malformed, 413 over the limit).
+        Raises ``HttpProtocolError`` (``status`` when malformed, 413 over the limit).
         """
         out: list[bytes] = []
         while self._state != _DONE:
@@ -61,11 +66,11 @@ class ChunkedDecoder:
                 if len(buffer) < 2:
                     break
                 if buffer[:2] != b"\r\n":
-                    raise HttpProtocolError(400, "chunk data not followed by CRLF")
+                    raise HttpProtocolError(self._status, "chunk data not followed by CRLF")
                 del buffer[:2]
                 self._state = _SIZE
             else:
-                line = _take_line(buffer)
+                line = _take_line(buffer, self._status)
                 if line is None:
                     break
                 if self._state == _SIZE:
@@ -77,7 +82,7 @@ class ChunkedDecoder:
     def _start_chunk(self, line: bytes) -> None:
         match = _SIZE_LINE.fullmatch(line)
         if match is None:
-            raise HttpProtocolError(400, f"malformed chunk size line {line[:40]!r}")
+            raise HttpProtocolError(self._status, f"malformed chunk size line {line[:40]!r}")
         size = int(match.group(1), 16)
         self._total += size
         if self._total > self._limit:
@@ -91,21 +96,21 @@ class ChunkedDecoder:
             return
         self._trailers += len(line) + 2
         if self._trailers > MAX_TRAILERS:
-            raise HttpProtocolError(400, f"trailer section over {MAX_TRAILERS} bytes")
+            raise HttpProtocolError(self._status, f"trailer section over {MAX_TRAILERS} bytes")
         if _FIELD_LINE.fullmatch(line) is None:
-            raise HttpProtocolError(400, f"malformed trailer field {line[:40]!r}")
+            raise HttpProtocolError(self._status, f"malformed trailer field {line[:40]!r}")
 
 
-def _take_line(buffer: bytearray) -> bytes | None:
+def _take_line(buffer: bytearray, status: int) -> bytes | None:
     """One CRLF-terminated line off the front of ``buffer`` (without the CRLF), None if
     incomplete. A LF not preceded by CR is an error (§2.2)."""
     lf = buffer.find(b"\n", 0, MAX_LINE + 2)
     if lf < 0:
         if len(buffer) > MAX_LINE + 1:
-            raise HttpProtocolError(400, f"chunked line over {MAX_LINE} bytes")
+            raise HttpProtocolError(status, f"chunked line over {MAX_LINE} bytes")
         return None
     if lf == 0 or buffer[lf - 1] != 0x0D:
-        raise HttpProtocolError(400, "bare LF in a chunked body")
+        raise HttpProtocolError(status, "bare LF in a chunked body")
     line = bytes(buffer[: lf - 1])
     del buffer[: lf + 1]
     return line  # a CR inside it fails the size-line and field-line patterns
