@@ -18,10 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from strangler.core.errors import ConfigError
-from strangler.core.model import StrictModel, load
+from strangler.core.model import Items, StrictModel, load
 
 Architecture = Literal["x86_64", "arm64"]
 ApiKind = Literal["http", "rest"]
@@ -43,16 +43,9 @@ CURVE_POINTS_PER_DECADE = 4
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]  # a capacity we divide by
 Text = Annotated[str, Field(min_length=1)]
-Texts = Annotated[tuple[str, ...], Field(strict=False)]  # a JSON list
 
 
-class PriceTable(StrictModel):
-    """A table of the prices file: strict types (`true` as a price is a typo, not 1)."""
-
-    model_config = ConfigDict(strict=True)
-
-
-class ByArchitecture(PriceTable):
+class ByArchitecture(StrictModel):
     x86_64: NonNegative
     arm64: NonNegative
 
@@ -64,25 +57,25 @@ class ByArchitecture(PriceTable):
         raise ValueError(f"architecture: {architecture!r} is not 'x86_64' or 'arm64'")
 
 
-class LambdaPrices(PriceTable):
+class LambdaPrices(StrictModel):
     requests_usd_per_million: NonNegative
     duration_usd_per_gb_s: ByArchitecture
     provisioned_usd_per_gb_s: ByArchitecture
     provisioned_duration_usd_per_gb_s: ByArchitecture
 
 
-class ApiGatewayPrices(PriceTable):
+class ApiGatewayPrices(StrictModel):
     http_usd_per_million: NonNegative
     rest_usd_per_million: NonNegative
 
 
-class InstancePrice(PriceTable):
+class InstancePrice(StrictModel):
     usd_per_hour: NonNegative
     vcpu: NonNegative
     memory_gib: NonNegative
 
 
-class LcuCapacity(PriceTable):
+class LcuCapacity(StrictModel):
     """What one ALB Load Balancer Capacity Unit covers; the busiest dimension is billed."""
 
     new_connections_per_s: Positive
@@ -102,18 +95,18 @@ AWS_LCU = LcuCapacity(
 )
 
 
-class AlbPrices(PriceTable):
+class AlbPrices(StrictModel):
     usd_per_hour: NonNegative
     usd_per_lcu_hour: NonNegative
     lcu: LcuCapacity
 
 
-class Prices(PriceTable):
+class Prices(StrictModel):
     region: Text
     as_of: Annotated[date, Field(strict=False)]  # YYYY-MM-DD in the file
     currency: Text
-    source: Texts
-    notes: Texts
+    source: Items[str]
+    notes: Items[str]
     aws_lambda: LambdaPrices = Field(alias="lambda")
     api_gateway: ApiGatewayPrices
     ec2: Annotated[dict[str, InstancePrice], Field(min_length=1)]  # open-ended instance types

@@ -51,11 +51,10 @@ def new_latency_histogram() -> HdrHistogram:
 
 
 class RawRecord(StrictModel):
-    """A record of the raw files: strict types (``true`` is not an integer, ``"60"`` not a
-    number). ``lambda`` is a keyword, so those fields are ``lambda_`` in Python; the files are
-    read by alias only."""
+    """A record of the raw files. ``lambda`` is a keyword, so those fields are ``lambda_`` in
+    Python (built by that name); the files are read by alias only."""
 
-    model_config = ConfigDict(strict=True, validate_by_name=True)
+    model_config = ConfigDict(validate_by_name=True)
 
 
 class HostInfo(RawRecord):

@@ -142,18 +142,18 @@ def _source_text(data: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
-        (_drop, "lambda.requests_usd_per_million: Field required"),
+        (_drop, "lambda.requests_usd_per_million: is required"),
         (_extra, "alb.usd_per_gb: unknown key"),
-        (_text, "api_gateway.http_usd_per_million: Input should be a valid number"),
-        (_negative, "lambda.duration_usd_per_gb_s.arm64: Input should be greater than or equal"),
+        (_text, "api_gateway.http_usd_per_million: must be a number, got '1.00'"),
+        (_negative, "lambda.duration_usd_per_gb_s.arm64: must be >= 0.0, got -1"),
         (_infinite, "ec2.t3.medium.vcpu: Input should be a finite number"),
-        (_boolean, "alb.usd_per_hour: Input should be a valid number"),
+        (_boolean, "alb.usd_per_hour: must be a number, got True"),
         (_date, "as_of: Input should be a valid date"),
-        (_zero_capacity, "alb.lcu.gb_per_hour: Input should be greater than 0"),
+        (_zero_capacity, "alb.lcu.gb_per_hour: must be > 0.0, got 0"),
         (_instance_extra, "ec2.t3.medium.gpu: unknown key"),
-        (_no_instances, "ec2: Dictionary should have at least 1 item"),
+        (_no_instances, "ec2: must have at least 1 item(s)"),
         (_empty_region, "region: String should have at least 1 character"),
-        (_source_text, "source: Input should be a valid tuple"),
+        (_source_text, "source: must be a list, got 'https://aws.amazon.com/lambda/pricing/'"),
     ],
 )
 def test_a_bad_prices_file_names_the_key_and_the_file(
@@ -175,7 +175,9 @@ def test_an_unreadable_prices_file_is_a_config_error(tmp_path: Path) -> None:
     broken.write_text('{"region": ')
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_prices(broken)
-    with pytest.raises(ConfigError, match="Input should be a valid dictionary"):
+    with pytest.raises(
+        ConfigError, match=r"my-prices.json: must be a table \(an object\), got \[1, 2\]"
+    ):
         load_prices(write_prices(tmp_path, [1, 2]))
 
 

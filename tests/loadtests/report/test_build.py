@@ -247,7 +247,7 @@ def test_cli_names_the_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     (run_dir / "raw" / "counters.json").write_text('{"lambda": {"requests": "many"}}')
     assert main([str(run_dir)]) == 2
     err = capsys.readouterr().err
-    assert "counters.json: lambda.requests: Input should be a valid integer" in err
+    assert "counters.json: lambda.requests: must be an integer, got 'many'" in err
 
 
 def test_a_run_without_lambda_reports_has_no_cost_but_a_report(tmp_path: Path) -> None:

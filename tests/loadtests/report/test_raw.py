@@ -111,8 +111,8 @@ def test_missing_jsonl_is_empty_but_missing_meta_is_an_error(run_dir: Path) -> N
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("meta.json", '{"run_id": "r"}', r"^meta.json: route: Field required\n"),
-        ("meta.json", "[1]", r"^meta.json: Input should be an object$"),
+        ("meta.json", '{"run_id": "r"}', r"^meta.json: route: is required\n"),
+        ("meta.json", "[1]", r"^meta.json: must be a table \(an object\), got \[1\]$"),
         ("histograms.json", '{"lambda": "not-hdr"}', r"^histograms.json: lambda: not an encoded"),
         ("counters.json", "{", r"^counters.json: Invalid JSON: EOF while parsing an object"),
         (
@@ -128,15 +128,19 @@ def test_missing_jsonl_is_empty_but_missing_meta_is_an_error(run_dir: Path) -> N
         (
             "samples.jsonl",
             '\n{"t": 1, "kind": "db", "monolith": 1, "lambda": "2", "total": 3}\n',
-            r"^samples.jsonl:2: lambda: Input should be a valid integer$",
+            r"^samples.jsonl:2: lambda: must be an integer, got '2'$",
         ),
         (
             "samples.jsonl",
             '{"t": 1, "kind": "db", "monolith": 1, "lambda_": 2, "total": 3}\n',
-            r"^samples.jsonl:1: lambda: Field required\nsamples.jsonl:1: lambda_: unknown key$",
+            r"^samples.jsonl:1: lambda: is required\nsamples.jsonl:1: lambda_: unknown key$",
         ),
-        ("timeseries.jsonl", '{"t": 0}\n', r"^timeseries.jsonl:1: path: Field required\n"),
-        ("timeseries.jsonl", '{"t": 0.5}\n', r"^timeseries.jsonl:1: t: Input should be a valid"),
+        ("timeseries.jsonl", '{"t": 0}\n', r"^timeseries.jsonl:1: path: is required\n"),
+        (
+            "timeseries.jsonl",
+            '{"t": 0.5}\n',
+            r"^timeseries.jsonl:1: t: must be an integer, got 0.5\n",
+        ),
         ("cold_starts.jsonl", "nope\n", r"^cold_starts.jsonl:1: Invalid JSON"),
         ("lambda_reports.jsonl", '{"request_id": 7}\n', r"^lambda_reports.jsonl:1: request_id: "),
     ],
@@ -155,9 +159,9 @@ def test_bad_files_name_file_line_and_key(
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("load_model", "ramp", "meta.json: load_model: Input should be 'closed' or 'open'"),
-        ("users", True, "meta.json: users: Input should be a valid integer"),
-        ("duration_s", "60", "meta.json: duration_s: Input should be a valid number"),
+        ("load_model", "ramp", "meta.json: load_model: must be 'closed' or 'open', got 'ramp'"),
+        ("users", True, "meta.json: users: must be an integer, got True"),
+        ("duration_s", "60", "meta.json: duration_s: must be a number, got '60'"),
         ("lambda_", {}, "meta.json: lambda_: unknown key"),
         ("notes", "x", "meta.json: notes: unknown key"),
     ],
