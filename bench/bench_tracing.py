@@ -23,7 +23,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from infra.local.gateway.server import GatewayConfig, GatewayThread
+from infra.local.gateway import GatewayConfig, GatewayThread
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.net import free_port
 from infra.local.postgres import EmbeddedPostgres

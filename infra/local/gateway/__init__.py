@@ -1,7 +1,7 @@
 """Local emulator of Amazon API Gateway HTTP API: the strangler's facade in front of both paths.
 
 Public API: ``GatewayConfig`` + ``GatewayThread`` (in-process) or ``gateway_argv`` (a
-background process for ``strangler up``),.
+background process for ``strangler up``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from infra.local.gateway.server import Gateway, GatewayConfig, GatewayThread
+from infra.local.gateway.server import Gateway
+from infra.local.gateway.settings import GatewayConfig
+from infra.local.gateway.thread import GatewayThread
 
 
 def gateway_argv(config: GatewayConfig, python: str = sys.executable) -> Sequence[str]:

@@ -9,13 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from infra.local.gateway.server import (
-    DEFAULT_TARGET_HEADER,
-    Gateway,
-    GatewayConfig,
-    install_fast_loop,
-    serve,
-)
+from infra.local.gateway.runner import install_fast_loop, serve
+from infra.local.gateway.server import Gateway
+from infra.local.gateway.settings import DEFAULT_TARGET_HEADER, GatewayConfig
 from strangler.core.errors import StranglerError
 
 

@@ -3,9 +3,10 @@
 Every client connection starts here. At each request boundary the head is parsed in Python;
 a simple request for an HTTP_PROXY route (HTTP/1.1, no HEAD, a known body length up to
 ``STREAM_THRESHOLD`` already in the buffer, no Upgrade/Expect/Transfer-Encoding/close, a plain
-path) is served by the gateway's fast path. Anything else hands the connection, with the bytes
-not yet handled, to aiohttp's request handler for the rest of its life, so every other
-behaviour (404, Lambda, 413, streamed uploads, chunked bodies, HEAD, errors) stays aiohttp's.
+path) that the ``FastLane`` accepts is served by it on this connection. Anything else hands the
+connection, with the bytes not yet handled, to aiohttp's request handler for the rest of its
+life, so every other behaviour (404, Lambda, 413, streamed uploads, chunked bodies, HEAD,
+errors) stays aiohttp's.
 """
 
 from __future__ import annotations
@@ -14,18 +15,15 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, MutableSet
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from multidict import CIMultiDict
 
 from infra.local.gateway.passthrough import STREAM_THRESHOLD
-
-if TYPE_CHECKING:
-    from infra.local.gateway.server import Gateway
 
 MAX_HEAD = 8 * 1024
 IDLE_TIMEOUT_S = 75.0  # aiohttp's keep-alive timeout, so both paths close idle clients alike
@@ -98,11 +96,30 @@ def response_head(status: int, reason: str | None, headers: CIMultiDict[str]) ->
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-class FrontProtocol(asyncio.Protocol):
-    """One client connection, served by the fast path until it needs aiohttp."""
+ServeFast = Callable[["FrontProtocol", bytes], Awaitable[None]]
+"""Serves one accepted request (given its body) on the connection."""
 
-    def __init__(self, gateway: Gateway, fallback: Callable[[], Any]) -> None:
-        self._gateway = gateway
+
+class FastLane(Protocol):
+    """What the front connection asks of the gateway."""
+
+    def accept(self, request: RawRequest) -> ServeFast | None:
+        """How to serve ``request`` on the raw connection, or None: aiohttp serves it."""
+        ...
+
+
+class FrontProtocol(asyncio.Protocol):
+    """One client connection, served by the fast lane until it needs aiohttp.
+
+    While it is served here the connection is in ``connections`` (the gateway waits for and
+    closes those when it stops); once handed to aiohttp, aiohttp's server tracks it.
+    """
+
+    def __init__(
+        self, lane: FastLane, connections: MutableSet[FrontProtocol], fallback: Callable[[], Any]
+    ) -> None:
+        self._lane = lane
+        self._connections = connections
         self._fallback = fallback
         self._buffer = bytearray()
         self._busy = False
@@ -130,13 +147,13 @@ class FrontProtocol(asyncio.Protocol):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         peer = transport.get_extra_info("peername")
         self.client_ip = peer[0] if isinstance(peer, tuple | list) and peer else ""
-        self._gateway._front.add(self)
+        self._connections.add(self)
         self._arm_idle_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._idle is not None:
             self._idle.cancel()
-        self._gateway._front.discard(self)
+        self._connections.discard(self)
         self.resume_writing()
 
     def pause_writing(self) -> None:
@@ -171,8 +188,8 @@ class FrontProtocol(asyncio.Protocol):
                 self._delegate()
             return
         request = parse_head(bytes(buf[:end]))
-        accepted = None if request is None else self._gateway._accept_fast(request)
-        if request is None or accepted is None:
+        serve = None if request is None else self._lane.accept(request)
+        if request is None or serve is None:
             self._delegate()
             return
         start = end + 4
@@ -181,11 +198,11 @@ class FrontProtocol(asyncio.Protocol):
         body = bytes(buf[start : start + request.length])
         del buf[: start + request.length]
         self._busy = True
-        self.task = asyncio.get_running_loop().create_task(self._serve(request, body, accepted))
+        self.task = asyncio.get_running_loop().create_task(self._serve(serve, body))
 
-    async def _serve(self, request: RawRequest, body: bytes, accepted: Any) -> None:
+    async def _serve(self, serve: ServeFast, body: bytes) -> None:
         try:
-            await self._gateway._serve_fast(self, request, body, accepted)
+            await serve(self, body)
         except Exception:
             if self.transport is not None:
                 self.transport.abort()
@@ -209,7 +226,7 @@ class FrontProtocol(asyncio.Protocol):
         assert transport is not None
         if self._idle is not None:
             self._idle.cancel()  # aiohttp's own keep-alive timeout takes over
-        self._gateway._front.discard(self)
+        self._connections.discard(self)
         handler = self._fallback()
         transport.set_protocol(handler)
         handler.connection_made(transport)

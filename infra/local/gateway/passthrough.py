@@ -1,9 +1,9 @@
-"""HTTP_PROXY integration: forward a request to the monolith over pooled keep-alive connections.
+"""HTTP_PROXY, the request side: send a request upstream over pooled keep-alive connections.
 
 Method, path, raw query, end-to-end headers, body and status pass through byte for byte;
 hop-by-hop headers are dropped and ``X-Forwarded-For/Proto/Port`` added, as a proxy must.
-Bodies with a known length up to ``STREAM_THRESHOLD`` are sent in one write (fast path); larger
-ones are streamed both ways in chunks, never held whole in memory.
+Bodies with a known length up to ``STREAM_THRESHOLD`` are sent in one write; larger ones are
+streamed in chunks, never held whole in memory (``relay`` does the same for the answer).
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from aiohttp import StreamReader, web
 from multidict import CIMultiDict, MultiMapping
 
 from infra.local.gateway.errors import IntegrationTimeout, UpstreamUnavailable
@@ -84,52 +82,9 @@ def request_head(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-@dataclass
-class ForwardResult:
-    response: web.StreamResponse
-    integration_status: int
-    integration_latency_ms: float
-    response_length: int
-
-
 class Passthrough:
     def __init__(self, pool: UpstreamPool) -> None:
         self._pool = pool
-
-    async def forward(
-        self,
-        request: web.BaseRequest,
-        base_url: str,
-        *,
-        body: bytes | None,
-        client_ip: str,
-        server_port: int,
-        timeout_s: float,
-        extra_headers: Mapping[str, str],
-        trace_header: str | None = None,
-    ) -> ForwardResult:
-        """Send ``request`` to ``base_url`` and write the answer to the client.
-
-        ``body`` is the already-read body, or None to stream it from the client;
-        ``trace_header`` replaces the client's ``X-Amzn-Trace-Id`` (tracing on). Raises
-        IntegrationTimeout / UpstreamUnavailable before anything is written to the client.
-        """
-        data: bytes | AsyncIterator[bytes] = _iter_body(request.content) if body is None else body
-        upstream, started = await self.send(
-            request.method,
-            request.raw_path,
-            request.headers,
-            base_url,
-            data,
-            client_ip=client_ip,
-            server_port=server_port,
-            timeout_s=timeout_s,
-            trace_header=trace_header,
-        )
-        try:
-            return await self._relay(request, upstream, started, extra_headers)
-        finally:
-            upstream.release()
 
     async def send(
         self,
@@ -169,34 +124,6 @@ class Passthrough:
             raise UpstreamUnavailable(f"{base_url}: {exc!r}") from exc
         return upstream, started
 
-    async def _relay(
-        self,
-        request: web.BaseRequest,
-        upstream: UpstreamResponse,
-        started: float,
-        extra_headers: Mapping[str, str],
-    ) -> ForwardResult:
-        headers = downstream_response_headers(upstream.headers)
-        headers.update(extra_headers)
-        length = upstream.content_length
-        reason = upstream.reason or None
-        if request.method == "HEAD" or (length is not None and length <= STREAM_THRESHOLD):
-            payload = await upstream.read()
-            latency = (time.perf_counter() - started) * 1000
-            response = web.Response(status=upstream.status, reason=reason, headers=headers)
-            if payload:
-                response.body = payload
-            return ForwardResult(response, upstream.status, latency, len(payload))
-        latency = (time.perf_counter() - started) * 1000
-        stream = web.StreamResponse(status=upstream.status, reason=reason, headers=headers)
-        await stream.prepare(request)
-        sent = 0
-        async for chunk in upstream.iter_body():
-            await stream.write(chunk)
-            sent += len(chunk)
-        await stream.write_eof()
-        return ForwardResult(stream, upstream.status, latency, sent)
-
 
 _SPLIT_CACHE: dict[str, tuple[str, int, str]] = {}
 
@@ -210,8 +137,3 @@ def _split(base_url: str) -> tuple[str, int, str]:
         if len(_SPLIT_CACHE) < 1024:
             _SPLIT_CACHE[base_url] = parts
     return parts
-
-
-async def _iter_body(content: StreamReader) -> AsyncIterator[bytes]:
-    while chunk := await content.read(CHUNK_SIZE):
-        yield chunk

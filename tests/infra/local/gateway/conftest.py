@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from infra.local.gateway.server import GatewayConfig, GatewayThread
+from infra.local.gateway import GatewayConfig, GatewayThread
 from strangler.core.routes import parse_route_table, save_route_table
 
 # several MB, not a multiple of any chunk size

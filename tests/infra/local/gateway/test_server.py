@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from infra.local.gateway.server import GatewayConfig, GatewayThread, check_bind_address
+from infra.local.gateway import GatewayConfig, GatewayThread
+from infra.local.gateway.settings import check_bind_address
 from infra.local.net import free_port
 from strangler.core.errors import ConfigError
 from tests.infra.local.gateway.conftest import ROUTES, FakeLambda, RunningGateway, write_table

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from infra.local.gateway.server import GatewayConfig, GatewayThread
+from infra.local.gateway import GatewayConfig, GatewayThread
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.net import free_port
 from infra.local.postgres import RunningDatabase

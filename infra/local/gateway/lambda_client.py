@@ -1,8 +1,8 @@
-"""AWS_PROXY integration: invoke a function through a Lambda Invoke API over HTTP.
+"""The Lambda Invoke API client: invoke a function over HTTP, as AWS_PROXY routes need.
 
 ``POST {lambda_url}/2015-03-31/functions/{name}/invocations`` with the payload 2.0 event,
 ``RequestResponse`` invocation type, never retried (API Gateway does not retry). The Invoke
-API's answer is converted here into a response or an IntegrationError subclass, so the server
+API's answer is converted here into a response or an IntegrationError subclass, so AWS_PROXY
 only renders.
 """
 

@@ -1,0 +1,160 @@
+"""The fast lane: simple requests to a fast integration, answered on the raw connection.
+
+``fastpath.FrontProtocol`` parses a request and asks ``accept``; an accepted request is
+throttled, forwarded, relayed (``RawSink``) and logged here, the way the aiohttp handler does it,
+so both paths answer alike. Only integrations that can serve raw requests (HTTP_PROXY) are in
+the lane's table; traced requests and bodies over the limit go to aiohttp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+
+from aiohttp.http import SERVER_SOFTWARE
+from multidict import CIMultiDict
+
+from infra.local.gateway.access_log import AccessLog
+from infra.local.gateway.errors import IntegrationError, error_body
+from infra.local.gateway.exchange import Exchange
+from infra.local.gateway.fastpath import (
+    FrontProtocol,
+    RawRequest,
+    ServeFast,
+    http_date,
+    response_head,
+)
+from infra.local.gateway.integrations.http_proxy import HttpProxy
+from infra.local.gateway.live_table import LiveTable, TableState
+from infra.local.gateway.relay import has_no_body
+from strangler.core.matching import Match
+
+
+def default_headers(headers: CIMultiDict[str]) -> None:
+    # what aiohttp adds to every answer, so both paths answer alike
+    if "Date" not in headers:
+        headers["Date"] = http_date()
+    if "Server" not in headers:
+        headers["Server"] = SERVER_SOFTWARE
+
+
+class RawSink:
+    """A relayed answer written straight to the front connection."""
+
+    def __init__(self, conn: FrontProtocol) -> None:
+        self._conn = conn
+        self._chunked = False
+
+    def whole(
+        self, status: int, reason: str | None, headers: CIMultiDict[str], payload: bytes
+    ) -> None:
+        default_headers(headers)
+        if has_no_body(status):
+            headers.popall("Content-Length", None)
+        else:
+            headers["Content-Length"] = str(len(payload))
+        self._conn.write(response_head(status, reason, headers) + payload)
+
+    async def begin(
+        self, status: int, reason: str | None, headers: CIMultiDict[str], length: int | None
+    ) -> None:
+        default_headers(headers)
+        self._chunked = length is None
+        if self._chunked:
+            headers["Transfer-Encoding"] = "chunked"
+        self._conn.write(response_head(status, reason, headers))
+
+    async def write(self, chunk: bytes) -> bool:
+        if self._chunked:
+            chunk = b"%x\r\n%b\r\n" % (len(chunk), chunk)
+        if not self._conn.write(chunk):
+            return False
+        await self._conn.drain()
+        return True
+
+    async def end(self) -> None:
+        if self._chunked:
+            self._conn.write(b"0\r\n\r\n")
+
+
+class FastLane:
+    """``fastpath.FastLane`` for the gateway: which requests it takes, and how it serves them."""
+
+    def __init__(
+        self,
+        table: LiveTable,
+        integrations: Mapping[str, HttpProxy],
+        *,
+        max_body_bytes: int,
+        target_header: str,
+        access_log: AccessLog | None,
+        enabled: bool,
+    ) -> None:
+        self._table = table
+        self._integrations = integrations
+        self._max_body_bytes = max_body_bytes
+        self._target_header = target_header
+        self._access_log = access_log
+        self._enabled = enabled
+        self.server_port = 0
+        """Set by the gateway once it listens."""
+
+    def accept(self, request: RawRequest) -> ServeFast | None:
+        if not self._enabled or request.length > self._max_body_bytes:
+            return None  # 413s take aiohttp's path
+        state = self._table.current  # read once: this request keeps this table
+        match = state.matcher.match(request.method, request.path)
+        if match is None:
+            return None
+        integration = self._integrations.get(match.route.integration.type)
+        if integration is None:
+            return None
+        return partial(self._serve, state, match, integration, request)
+
+    async def _serve(
+        self,
+        state: TableState,
+        match: Match,
+        integration: HttpProxy,
+        request: RawRequest,
+        conn: FrontProtocol,
+        body: bytes,
+    ) -> None:
+        exchange = Exchange(client_ip=conn.client_ip)
+        exchange.route_key = match.route.route_key
+        exchange.target = integration.target
+        gateway_headers = exchange.gateway_headers(self._target_header)
+        if not state.throttler.allow(exchange.route_key):
+            status = self._write_error(conn, 429, exchange, gateway_headers)
+        else:
+            try:
+                status = await integration.forward(
+                    match.route,
+                    request.method,
+                    request.target,
+                    request.headers,
+                    body,
+                    exchange=exchange,
+                    server_port=self.server_port,
+                    response_headers=gateway_headers,
+                    sink=RawSink(conn),
+                )
+            except IntegrationError as exc:
+                exchange.integration_error = str(exc)
+                status = self._write_error(conn, exc.status, exchange, gateway_headers)
+        if self._access_log is not None:
+            self._access_log.write(
+                exchange.access_record(request.method, request.path, "HTTP/1.1", status)
+            )
+
+    def _write_error(
+        self, conn: FrontProtocol, status: int, exchange: Exchange, gateway_headers: dict[str, str]
+    ) -> int:
+        body = error_body(status)
+        exchange.response_length = len(body)
+        headers: CIMultiDict[str] = CIMultiDict(gateway_headers)
+        headers["Content-Type"] = "application/json"
+        headers["Content-Length"] = str(len(body))
+        default_headers(headers)
+        conn.write(response_head(status, None, headers) + body)
+        return status

@@ -1,0 +1,133 @@
+"""The aiohttp request handler: route, throttle, limit the body, call the integration, log.
+
+Every request the fast path does not take comes here (``fastlane`` serves the simple
+HTTP_PROXY ones on the raw connection).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from infra.local.gateway.access_log import AccessLog
+from infra.local.gateway.errors import IntegrationError, error_body
+from infra.local.gateway.exchange import Exchange
+from infra.local.gateway.integrations import Call, Integration
+from infra.local.gateway.live_table import LiveTable
+from infra.local.gateway.tracing import TRACE_HEADER, GatewayTracer
+from strangler.core.matching import Match
+
+
+class RequestHandler:
+    def __init__(
+        self,
+        table: LiveTable,
+        integrations: Mapping[str, Integration],
+        *,
+        max_body_bytes: int,
+        target_header: str,
+        access_log: AccessLog | None,
+        tracer: GatewayTracer | None,
+    ) -> None:
+        self._table = table
+        self._integrations = integrations
+        self._max_body_bytes = max_body_bytes
+        self._target_header = target_header
+        self._access_log = access_log
+        self._tracer = tracer
+        self.url = ""
+        self.server_port = 0
+        """Set by the gateway once it listens."""
+
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        state = self._table.current  # read once: this request keeps this table
+        exchange = Exchange(client_ip=request.remote or "")
+        if self._tracer is not None:
+            exchange.trace = self._tracer.begin(
+                request.headers.get(TRACE_HEADER), exchange.epoch_ms / 1000
+            )
+        match = state.matcher.match(request.method, request.path)
+        response: web.StreamResponse
+        if match is None:
+            response = self._error(404, exchange)
+        else:
+            exchange.route_key = match.route.route_key
+            integration = self._integrations[match.route.integration.type]
+            exchange.target = integration.target
+            length = request.content_length
+            if not state.throttler.allow(exchange.route_key):
+                response = self._error(429, exchange)
+            elif length is not None and length > self._max_body_bytes:
+                response = self._error(413, exchange)
+            else:
+                response = await self._integrate(request, match, integration, exchange)
+        if self._tracer is not None and exchange.trace is not None:
+            self._tracer.finish(
+                exchange.trace,
+                time.time(),
+                method=request.method,
+                url=f"{self.url}{request.raw_path}",
+                status=response.status,
+                client_ip=exchange.client_ip,
+                request_id=exchange.request_id,
+                route_key=exchange.route_key,
+                target=exchange.target,
+            )
+        if self._access_log is not None:
+            version = request.version
+            self._access_log.write(
+                exchange.access_record(
+                    request.method,
+                    request.path,
+                    f"HTTP/{version.major}.{version.minor}",
+                    response.status,
+                )
+            )
+        return response
+
+    async def _integrate(
+        self, request: web.BaseRequest, match: Match, integration: Integration, exchange: Exchange
+    ) -> web.StreamResponse:
+        body = None
+        if not integration.streams_request(request.content_length):
+            body = await read_body(request, self._max_body_bytes)
+            if body is None:
+                return self._error(413, exchange)
+        call = Call(
+            request,
+            match,
+            body,
+            exchange,
+            exchange.gateway_headers(self._target_header),
+            self.server_port,
+        )
+        try:
+            return await integration.respond(call)
+        except IntegrationError as exc:
+            exchange.integration_error = str(exc)
+            return self._error(exc.status, exchange)
+
+    def _error(self, status: int, exchange: Exchange) -> web.Response:
+        body = error_body(status)
+        exchange.response_length = len(body)
+        headers: CIMultiDict[str] = CIMultiDict(exchange.annotations)
+        headers.update(exchange.gateway_headers(self._target_header))
+        headers["Content-Type"] = "application/json"
+        return web.Response(status=status, headers=headers, body=body)
+
+
+async def read_body(request: web.BaseRequest, limit: int) -> bytes | None:
+    """The whole body, or None when it exceeds ``limit`` (chunked uploads have no length)."""
+    if not request.body_exists:
+        return b""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
