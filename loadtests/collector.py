@@ -19,22 +19,19 @@ from loadtests.classify import ERROR_CLASSES
 from loadtests.report.raw import (
     COLD_STARTS,
     COUNTERS,
+    HIGHEST_US,
     HISTOGRAMS,
+    LOWEST_US,
     TIMESERIES,
+    new_latency_histogram,
     write_json,
     write_lines,
 )
 
-LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS = 1, 60_000_000, 3
-
-
-def new_histogram() -> HdrHistogram:
-    return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
-
 
 @dataclass
 class PathStats:
-    histogram: HdrHistogram = field(default_factory=new_histogram)
+    histogram: HdrHistogram = field(default_factory=new_latency_histogram)
     requests: int = 0
     failures: int = 0
     status_counts: Counter[str] = field(default_factory=Counter)
@@ -51,7 +48,7 @@ class PathStats:
 
 @dataclass
 class SecondRow:
-    histogram: HdrHistogram = field(default_factory=new_histogram)
+    histogram: HdrHistogram = field(default_factory=new_latency_histogram)
     requests: int = 0
     failures: int = 0
 

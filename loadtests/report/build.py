@@ -1,6 +1,6 @@
 """Build a run's decision report from its raw results: gather first, render last, write once.
 
-`build_report(run_dir)` reads `run_dir/raw/` (see `raw.py`), folds the streams into a `Report`
+`build_report(run_dir)` reads `run_dir/raw/` (see `raw/`), folds the streams into a `Report`
 (metric math in `metrics.py`, verdict in `verdict.py`), prices both paths with the cost model
 (`loadtests.cost`), renders `summary.md` and `index.html` (`render.py`) and writes them with
 `report.json` next to `raw/`, in `write_report`, the one function here that writes files.

@@ -1,0 +1,169 @@
+"""The records of a run's raw results: strict, frozen models, one per kind of line or file.
+
+Pure data: reading and writing them is ``files.py``; JSON <-> records is ``codec.py``.
+Field by field documentation: docs/report-schema.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from hdrh.histogram import HdrHistogram
+from pydantic import ConfigDict, Field
+
+from strangler.core.model import StrictModel
+
+PathName = Literal["monolith", "lambda"]
+PATHS: tuple[PathName, ...] = ("monolith", "lambda")
+LoadModel = Literal["closed", "open"]
+
+# Latency histograms: microseconds, 1 us .. 60 s, 3 significant digits.
+LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS = 1, 60_000_000, 3
+
+META, HISTOGRAMS, COUNTERS = "meta.json", "histograms.json", "counters.json"
+TIMESERIES, COLD_STARTS = "timeseries.jsonl", "cold_starts.jsonl"
+SAMPLES, LAMBDA_REPORTS = "samples.jsonl", "lambda_reports.jsonl"
+SEGMENTS = "segments.jsonl"  # optional: X-Ray segments, as the local collector writes them
+
+
+def new_latency_histogram() -> HdrHistogram:
+    return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
+
+
+class RawRecord(StrictModel):
+    """A record of the raw files. ``lambda`` is a keyword, so those fields are ``lambda_`` in
+    Python (built by that name); the files are read by alias only."""
+
+    model_config = ConfigDict(validate_by_name=True)
+
+
+class HostInfo(RawRecord):
+    cores: int | None  # os.cpu_count() may not know
+    python: str
+    platform: str
+
+
+class LambdaConfig(RawRecord):
+    function: str
+    memory_mb: int
+    architecture: str  # "x86_64" | "arm64"
+    limits: str  # "cgroup-v1" | "unconstrained (<why>)"
+    reserved_concurrency: int | None = None
+    provisioned_concurrency: int | None = None
+
+
+class MonolithConfig(RawRecord):
+    workers: int
+    threads: int
+
+
+class DatabaseConfig(RawRecord):
+    max_connections: int | None
+
+
+class RunMeta(RawRecord):
+    run_id: str
+    route: str
+    scenario: str
+    load_model: LoadModel
+    load_model_detail: str
+    users: int
+    duration_s: float
+    started_at: str  # ISO 8601
+    ended_at: str  # ISO 8601
+    host: HostInfo
+    lambda_: LambdaConfig = Field(alias="lambda")
+    monolith: MonolithConfig
+    database: DatabaseConfig
+
+
+class PathCounters(RawRecord):
+    requests: int
+    failures: int
+    status_counts: dict[str, int] = Field(default_factory=dict)
+    error_classes: dict[str, int] = Field(default_factory=dict)
+
+
+class SecondRow(RawRecord):
+    """One second of one path (`timeseries.jsonl`)."""
+
+    t: int  # whole seconds since the run started
+    path: PathName
+    requests: int
+    failures: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+class ColdStart(RawRecord):
+    """A client request that landed on a new sandbox, joined to its REPORT by request id."""
+
+    t: float  # seconds since the run started
+    request_id: str | None
+    latency_ms: float
+    init_ms: float | None
+    sandbox_id: str | None
+
+
+class LambdaSample(RawRecord):
+    """The Lambda service's gauges at time t; `throttles`/`cold_starts` are cumulative counters."""
+
+    t: float
+    concurrent_executions: int
+    sandboxes_warm: int
+    sandboxes_busy: int
+    throttles: int
+    cold_starts: int
+    kind: Literal["lambda"] = "lambda"
+
+
+class DbSample(RawRecord):
+    """Open database connections at time t, by application name (pg_stat_activity)."""
+
+    t: float
+    monolith: int
+    lambda_: int = Field(alias="lambda")
+    total: int
+    kind: Literal["db"] = "db"
+
+
+Sample = LambdaSample | DbSample
+
+
+class LambdaReport(RawRecord):
+    """One REPORT record of the run window (Lambda's own numbers for one invocation).
+
+    The records are copies of the Lambda service's own (`reports.jsonl`, or CloudWatch's on
+    AWS), which carry more keys than the report reads (`function`, `sandbox_id`,
+    `error_type`, `restore_ms`, ...): here, and only here, unknown keys are ignored.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    request_id: str
+    duration_ms: float
+    billed_ms: int
+    memory_mb: int
+    max_memory_mb: int
+    init_ms: float | None
+    status: str
+    timestamp: str  # ISO 8601, e.g. "2026-11-23T14:01:02.345Z"
+
+
+@dataclass(frozen=True)
+class RawRun:
+    """Everything a run recorded. The iterables may be lists, generators or `JsonlStream`s."""
+
+    meta: RunMeta
+    histograms: Mapping[str, HdrHistogram]  # path -> latency in microseconds
+    counters: Mapping[str, PathCounters]
+    timeseries: Iterable[SecondRow] = ()
+    cold_starts: Iterable[ColdStart] = ()
+    samples: Iterable[Sample] = ()
+    lambda_reports: Iterable[LambdaReport] = ()
+    # X-Ray documents, untouched (strangler.core.traces assembles them); None: not written here,
+    # since the collector appends to raw/segments.jsonl itself during the run
+    segments: Iterable[dict[str, Any]] | None = None
