@@ -16,7 +16,7 @@ from infra.aws.naming import Names
 from infra.aws.session import Clients, clients_for
 from strangler.core.config import FunctionConfig
 from strangler.core.routes import default_route_table
-from tests.infra.aws.shims import with_shims
+from tests.infra.aws.shims import with_missing_calls
 
 REGION = "us-east-1"
 MONOLITH_URL = "http://monolith.example.com"
@@ -48,7 +48,7 @@ def session(moto_aws: None) -> boto3.Session:
 
 @pytest.fixture
 def clients(session: boto3.Session) -> Clients:
-    return with_shims(clients_for(session))
+    return with_missing_calls(clients_for(session))
 
 
 def tiny_zip(body: str = "def handler(event, context):\n    return {}\n") -> bytes:

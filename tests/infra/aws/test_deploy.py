@@ -80,9 +80,8 @@ def test_function_settings_and_the_zip(clients: Clients, spec: DeploySpec, zip_p
     assert config["Environment"]["Variables"]["DJANGO_SETTINGS_MODULE"] == "monolith.settings"
     assert config["Role"] == f"arn:aws:iam::{ACCOUNT}:role/{FN}-role"
     assert config["CodeSha256"] == code_sha256(zip_path.read_bytes())
-    (create,) = [kw for name, kw in clients.lambda_.calls if name == "create_function"]
-    assert create["Code"] == {"ZipFile": zip_path.read_bytes()}
-    assert create["PackageType"] == "Zip"
+    assert config["CodeSize"] == len(zip_path.read_bytes())
+    assert config["PackageType"] == "Zip"
 
     concurrency = clients.lambda_.get_function_concurrency(FunctionName=FN)
     assert concurrency["ReservedConcurrentExecutions"] == 50
@@ -173,6 +172,10 @@ def test_api_passthrough_stage_throttles_and_access_logs(
 def test_table_throttles_reach_the_stage_and_updates_apply(
     clients: Clients, spec: DeploySpec
 ) -> None:
+    """Stage throttles read back with GetStage after the deployer's UpdateStage and
+    DeleteRouteSettings (API Gateway v2 API reference, "apis-apiid-stages-stagename" and
+    "apis-apiid-stages-stagename-routesettings-routekey"): the default route settings and each
+    route key's, then a route key the table no longer names loses its settings."""
     apply(clients, spec, sleep=lambda _s: None)
     throttled = replace(
         spec,
@@ -190,16 +193,28 @@ def test_table_throttles_reach_the_stage_and_updates_apply(
     ]
     apply(clients, throttled, sleep=lambda _s: None)
 
-    stage = clients.apigw.get_stage(ApiId=_api_id(clients), StageName="$default")
-    assert stage["DefaultRouteSettings"] == {
-        "ThrottlingBurstLimit": 100,
-        "ThrottlingRateLimit": 200.0,
+    api_id = _api_id(clients)
+    stage = clients.apigw.get_stage(ApiId=api_id, StageName="$default")
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 200.0
+    assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 100
+    assert stage["RouteSettings"] == {
+        "$default": {"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 50.0}
     }
-    assert stage["RouteSettings"]["$default"] == {
-        "ThrottlingBurstLimit": 10,
-        "ThrottlingRateLimit": 50.0,
-    }
+    assert stage["AccessLogSettings"]["Format"] == ACCESS_LOG_FORMAT  # untouched by the update
     assert not has_changes(plan(clients, throttled))
+
+    stage_only = replace(
+        throttled,
+        table=replace(
+            throttled.table, throttling=Throttling(stage=Throttle(rate=300.0, burst=150))
+        ),
+    )
+    apply(clients, stage_only, sleep=lambda _s: None)
+    stage = clients.apigw.get_stage(ApiId=api_id, StageName="$default")
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 300.0
+    assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 150
+    assert stage.get("RouteSettings", {}) == {}
+    assert not has_changes(plan(clients, stage_only))
 
 
 def test_a_changed_zip_and_memory_update_the_function_and_move_the_alias(
@@ -237,7 +252,11 @@ def test_a_changed_zip_and_memory_update_the_function_and_move_the_alias(
 
 
 def test_provisioned_concurrency_on_the_alias(clients: Clients, spec: DeploySpec) -> None:
-    # moto has no provisioned concurrency: the conftest shim stands in for those three calls
+    """Provisioned concurrency read back with GetProvisionedConcurrencyConfig on the alias
+    ``live`` (Lambda API reference, "PutProvisionedConcurrencyConfig",
+    "GetProvisionedConcurrencyConfig", "DeleteProvisionedConcurrencyConfig"): set on the alias,
+    not on ``$LATEST`` or a version, and gone again when the config asks for none."""
+    not_found = clients.lambda_.exceptions.ProvisionedConcurrencyConfigNotFoundException
     warm = replace(
         spec, functions=(spec.functions[0].model_copy(update={"provisioned_concurrency": 5}),)
     )
@@ -246,11 +265,18 @@ def test_provisioned_concurrency_on_the_alias(clients: Clients, spec: DeploySpec
         (c.action, c.resource, c.name) for c in changes
     ]
     apply(clients, warm, sleep=lambda _s: None)
-    assert clients.lambda_.provisioned == {(FN, "live"): 5}
+
+    config = clients.lambda_.get_provisioned_concurrency_config(FunctionName=FN, Qualifier="live")
+    assert config["RequestedProvisionedConcurrentExecutions"] == 5
+    version = clients.lambda_.get_alias(FunctionName=FN, Name="live")["FunctionVersion"]
+    for other in ("$LATEST", version):
+        with pytest.raises(not_found):
+            clients.lambda_.get_provisioned_concurrency_config(FunctionName=FN, Qualifier=other)
     assert not has_changes(plan(clients, warm))
 
     apply(clients, spec, sleep=lambda _s: None)  # back to none: deleted
-    assert clients.lambda_.provisioned == {}
+    with pytest.raises(not_found):
+        clients.lambda_.get_provisioned_concurrency_config(FunctionName=FN, Qualifier="live")
     assert not has_changes(plan(clients, spec))
 
 

@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from strangler.cli import main
-from tests.infra.aws.shims import with_shims
+from tests.infra.aws.shims import with_missing_calls
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -20,11 +20,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from infra.aws.session import clients_for, make_session
     from strangler.aws import commands as aws_commands
 
-    # moto lacks provisioned-concurrency reads and update_stage: the shared shims stand in
+    # moto lacks provisioned concurrency and update_stage: answered on the wire (shims.py)
     monkeypatch.setattr(
         aws_commands,
         "_clients",
-        lambda args: with_shims(clients_for(make_session(args.profile, args.region))),
+        lambda args: with_missing_calls(clients_for(make_session(args.profile, args.region))),
     )
     for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(key, raising=False)
