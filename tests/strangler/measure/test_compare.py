@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +62,126 @@ def test_compare_runs_both_paths_in_one_run_and_leaves_the_live_table_alone(
         latency = stats["latency_ms"]
         assert 0 < latency["p50"] <= latency["p90"] <= latency["p99"] <= latency["max"]
         assert stats["cost"]["usd_per_million"] > 0
-    assert report["verdict"]
-    assert (run_dir / "summary.md").read_text().count("|") > 10
-    assert (run_dir / "index.html").stat().st_size > 5_000
+
+    summary = (run_dir / "summary.md").read_text()
+    assert f"`{report['run_id']}`: `/rides`, monolith vs Lambda" in summary
+    rows = _markdown_table(summary)
+    _assert_rows_show_the_report(rows, report)
+    assert f"**Verdict:** {report['verdict']['text']}" in summary.splitlines()
+
+    page = _HtmlReport((run_dir / "index.html").read_text())
+    assert page.tables["side-by-side"][0] == ["Metric", "Monolith", "Lambda"]
+    assert {r[0]: (r[1], r[2]) for r in page.tables["side-by-side"][1:]} == rows
+    assert " ".join(report["verdict"]["text"].split()) in page.verdict
+    assert f"faster at p50: {report['verdict']['faster_p50']}" in page.verdict
+    assert page.plots == [
+        "latency-cdf",
+        "latency-over-time",
+        "lambda-concurrency",
+        "db-connections",
+        "cost-vs-traffic",
+    ]
+
+
+def _markdown_table(text: str) -> dict[str, tuple[str, str]]:
+    """The side-by-side table of summary.md: metric -> (monolith, Lambda), as printed."""
+    lines = text.splitlines()
+    start = lines.index("| Metric | Monolith | Lambda |") + 2  # past the header and its rule
+    rows = {}
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        metric, monolith, lam = (cell.strip() for cell in line.strip("|").split("|"))
+        rows[metric] = (monolith, lam)
+    return rows
+
+
+def _number(cell: str) -> float:
+    """The first number of a printed cell: "1,234 ms" -> 1234.0, "$0.41" -> 0.41."""
+    match = re.search(r"-?[\d,]+(?:\.\d+)?", cell)
+    assert match, f"no number in {cell!r}"
+    return float(match.group().replace(",", ""))
+
+
+def _assert_rows_show_the_report(rows: dict[str, tuple[str, str]], report: dict[str, Any]) -> None:
+    """Every figure of the table is the one in report.json, to the precision it is printed."""
+    monolith, lam = report["paths"]["monolith"], report["paths"]["lambda"]
+    assert rows["Requests"] == (f"{monolith['requests']:,}", f"{lam['requests']:,}")
+    assert rows["Failed requests"] == tuple(
+        f"{p['failures']:,} ({100 * p['failure_rate']:.2f}%)" for p in (monolith, lam)
+    )
+    for metric, key in (("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("max", "max")):
+        for cell, path in zip(rows[f"Latency {metric}"], (monolith, lam), strict=True):
+            value = path["latency_ms"][key]
+            assert cell.endswith(" ms")
+            assert _number(cell) == pytest.approx(value, abs=0.051 if value < 100 else 0.51)
+    for cell, path in zip(rows["Throughput"], (monolith, lam), strict=True):
+        assert _number(cell) == pytest.approx(path["rps"], abs=0.051)
+    assert rows["Cold starts"][0] == "—" and _number(rows["Cold starts"][1]) == lam["cold_starts"]
+    assert _number(rows["Init Duration p50 / max"][1].split(" / ")[1]) == pytest.approx(
+        lam["init_duration_ms"]["max"], abs=0.5
+    )
+    workers = report["conditions"]["monolith"]
+    assert rows["Peak concurrency"] == (
+        f"{workers['workers']} workers x {workers['threads']} threads",
+        f"{lam['concurrency_peak']:,}",
+    )
+    assert rows["Peak DB connections"] == (
+        f"{monolith['db_connections_peak']:,}",
+        f"{lam['db_connections_peak']:,}",
+    )
+    assert _number(rows["Billed duration (mean)"][1]) == pytest.approx(
+        lam["billed_ms_mean"], abs=0.051
+    )
+    used, of = rows["Max memory used"][1].split(" of ")
+    assert (_number(used), of) == (lam["max_memory_used_mb"], f"{lam['memory_mb']} MB")
+    for cell, path in zip(rows["USD per 1M requests"], (monolith, lam), strict=True):
+        assert _number(cell) == pytest.approx(path["cost"]["usd_per_million"], abs=0.005)
+
+
+class _HtmlReport(HTMLParser):
+    """What index.html shows: its tables by id (rows of cell texts), the verdict's text and the
+    figures' ``data-plot`` names in page order."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.plots: list[str] = []
+        self.verdict = ""
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self._in_verdict = False
+        self.feed(page)
+        self.verdict = " ".join(self.verdict.split())
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
+        if tag == "table" and attr.get("id"):
+            self._table = str(attr["id"])
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th") and self._table:
+            self._cell = []
+        elif tag == "figure" and attr.get("data-plot"):
+            self.plots.append(str(attr["data-plot"]))
+        elif tag == "section" and attr.get("id") == "verdict":
+            self._in_verdict = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table = None
+        elif tag in ("td", "th") and self._table and self._cell is not None:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "section":
+            self._in_verdict = False
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._in_verdict:
+            self.verdict += data
 
 
 def test_compare_against_aws_bills_from_cloudwatch_report_lines(
