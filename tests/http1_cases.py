@@ -231,19 +231,26 @@ class _Stream(io.BufferedReader):
 
 
 def exchange(
-    address: tuple[str, int], raw: bytes, *, answers: int = 1, expect_close: bool = True
+    address: tuple[str, int],
+    raw: bytes,
+    *,
+    answers: int = 1,
+    expect_close: bool = True,
+    first: bytes = b"",
 ) -> list[Answer]:
     """Send raw bytes on a fresh connection and read ``answers`` answers with the stdlib's
-    parser (an independent one). With ``expect_close`` the connection must then end: a server
-    that kept it open makes the read time out and the test fail."""
+    parser (an independent one). ``first`` is sent, and its answer read, before ``raw``.
+    With ``expect_close`` the connection must then end: a server that kept it open makes the
+    read time out and the test fail."""
     with socket.create_connection(address, timeout=30) as sock:
-        sock.sendall(raw)
         stream = _Stream(socket.SocketIO(sock, "rb"))
         found = []
-        for _ in range(answers):
-            response = http.client.HTTPResponse(stream)  # type: ignore[arg-type]
-            response.begin()
-            found.append(Answer(response.status, response.msg, response.read(), False))
+        for data, count in ((first, 1), (raw, answers)) if first else ((raw, answers),):
+            sock.sendall(data)
+            for _ in range(count):
+                response = http.client.HTTPResponse(stream)  # type: ignore[arg-type]
+                response.begin()
+                found.append(Answer(response.status, response.msg, response.read(), False))
         if expect_close:
             found[-1].closed = stream.read(1) == b""
         return found
@@ -295,7 +302,10 @@ class RawUpstream:
                 if self.close:
                     return
 
-    def stop(self) -> None:
+    def __enter__(self) -> RawUpstream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() (Linux)
         self._listener.close()
         for thread in self._threads:

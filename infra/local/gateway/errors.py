@@ -12,6 +12,9 @@ no route matches (and no ``$default``)                 404     Not Found
 Lambda Invoke API rejects the call (429 throttle, ..)  500     Internal Server Error
 function error (``X-Amz-Function-Error``)              502     Internal Server Error
 malformed function response                            502     Internal Server Error
+HTTP backend answer that breaks RFC 9112 (framing)     502     Internal Server Error
+malformed request head (RFC 9112), then close          400     Bad Request
+request line and headers over 10,240 bytes, then close 431     Request Header Fields Too Large
 integration timeout (route ``timeout_ms``, max 30 s)   503     Service Unavailable
 monolith unreachable (connection refused/reset)        503     Service Unavailable
 =====================================================  ======  ===========================
@@ -27,12 +30,15 @@ import json
 from strangler.core.errors import StranglerError
 
 MESSAGES = {
+    400: "Bad Request",
     404: "Not Found",
     413: "Request Entity Too Large",
     429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     502: "Internal Server Error",
     503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
 }
 
 
@@ -68,6 +74,12 @@ class FunctionError(IntegrationError):
 
 class MalformedLambdaResponse(IntegrationError):
     """The function's result is not a valid payload format 2.0 response."""
+
+    status = 502
+
+
+class MalformedUpstreamResponse(IntegrationError):
+    """The HTTP backend's answer breaks RFC 9112 (its framing cannot be trusted)."""
 
     status = 502
 

@@ -17,16 +17,11 @@ from multidict import CIMultiDict
 from infra.local.gateway.access_log import AccessLog
 from infra.local.gateway.errors import IntegrationError, error_body
 from infra.local.gateway.exchange import Exchange
-from infra.local.gateway.fastpath import (
-    FrontProtocol,
-    RawRequest,
-    ServeFast,
-    http_date,
-    response_head,
-)
+from infra.local.gateway.fastpath import FrontProtocol, RawRequest, ServeFast, http_date
 from infra.local.gateway.integrations.http_proxy import HttpProxy
 from infra.local.gateway.live_table import LiveTable, TableState
 from infra.local.gateway.relay import has_no_body
+from strangler.core.http1 import response_head
 from strangler.core.matching import Match
 
 
@@ -53,7 +48,7 @@ class RawSink:
             headers.popall("Content-Length", None)
         else:
             headers["Content-Length"] = str(len(payload))
-        self._conn.write(response_head(status, reason, headers) + payload)
+        self._conn.write(response_head(status, reason, headers.items()) + payload)
 
     async def begin(
         self, status: int, reason: str | None, headers: CIMultiDict[str], length: int | None
@@ -62,7 +57,7 @@ class RawSink:
         self._chunked = length is None
         if self._chunked:
             headers["Transfer-Encoding"] = "chunked"
-        self._conn.write(response_head(status, reason, headers))
+        self._conn.write(response_head(status, reason, headers.items()))
 
     async def write(self, chunk: bytes) -> bool:
         if self._chunked:
@@ -156,5 +151,5 @@ class FastLane:
         headers["Content-Type"] = "application/json"
         headers["Content-Length"] = str(len(body))
         default_headers(headers)
-        conn.write(response_head(status, None, headers) + body)
+        conn.write(response_head(status, None, headers.items()) + body)
         return status

@@ -18,14 +18,14 @@ import time
 from collections.abc import Awaitable, Callable, MutableSet
 from dataclasses import dataclass
 from email.utils import formatdate
-from http import HTTPStatus
 from typing import Any, Protocol
 
 from multidict import CIMultiDict
 
+from infra.local.gateway.errors import error_body
 from infra.local.gateway.passthrough import STREAM_THRESHOLD
+from strangler.core.http1 import HttpProtocolError, RequestHead, parse_request_head, response_head
 
-MAX_HEAD = 8 * 1024
 IDLE_TIMEOUT_S = 75.0  # aiohttp's keep-alive timeout, so both paths close idle clients alike
 FAST_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REFUSED_HEADERS = frozenset({"transfer-encoding", "expect", "upgrade"})
@@ -41,37 +41,25 @@ class RawRequest:
     length: int
 
 
-def parse_head(head: bytes) -> RawRequest | None:
-    """The request head (without its final blank line), or None when it is not a simple one."""
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or parts[2] != "HTTP/1.1" or parts[0] not in FAST_METHODS:
+def simple_request(head: RequestHead) -> RawRequest | None:
+    """The request if the fast path may serve it, or None: aiohttp serves it.
+
+    ``head`` has passed the strict parser; what is left out here is valid but unusual: other
+    versions and methods, encoded or dot segments (aiohttp normalises them), bodies that are
+    chunked, large or awaited (``Expect``), upgrades and ``Connection: close``.
+    """
+    if head.version != "1.1" or head.method not in FAST_METHODS or not head.keep_alive:
         return None
-    method, target = parts[0], parts[1]
+    if head.chunked or head.upgrade or (head.content_length or 0) > STREAM_THRESHOLD:
+        return None
+    target = head.target
     path = target.split("?", 1)[0]
     if not path.startswith("/") or "%" in path or "/." in path or "//" in path or "#" in target:
-        return None  # let aiohttp decode and normalise anything unusual
-    headers: CIMultiDict[str] = CIMultiDict()
-    length = 0
-    seen_length = False
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if not sep or not name or name != name.strip() or not name.isascii():
-            return None  # folded or malformed lines: aiohttp answers them
-        value = value.strip(" \t")
-        lower = name.lower()
-        if lower in _REFUSED_HEADERS:
-            return None
-        if lower == "content-length":
-            if seen_length or not value.isdigit():
-                return None
-            seen_length, length = True, int(value)
-            if length > STREAM_THRESHOLD:
-                return None
-        elif lower == "connection" and ("close" in value.lower() or "upgrade" in value.lower()):
-            return None
-        headers.add(name, value)
-    return RawRequest(method, target, path, headers, length)
+        return None
+    headers: CIMultiDict[str] = CIMultiDict(head.headers)
+    if not _REFUSED_HEADERS.isdisjoint(name.lower() for name, _ in head.headers):
+        return None
+    return RawRequest(head.method, target, path, headers, head.content_length or 0)
 
 
 _date_cache: tuple[int, str] = (0, "")
@@ -83,17 +71,6 @@ def http_date() -> str:
     if _date_cache[0] != now:
         _date_cache = (now, formatdate(now, usegmt=True))
     return _date_cache[1]
-
-
-def response_head(status: int, reason: str | None, headers: CIMultiDict[str]) -> bytes:
-    if not reason:
-        try:
-            reason = HTTPStatus(status).phrase
-        except ValueError:
-            reason = ""
-    lines = [f"HTTP/1.1 {status} {reason}"]
-    lines.extend(f"{name}: {value}" for name, value in headers.items())
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 ServeFast = Callable[["FrontProtocol", bytes], Awaitable[None]]
@@ -182,21 +159,23 @@ class FrontProtocol(asyncio.Protocol):
         buf = self._buffer
         if not buf or self.transport is None or self.transport.is_closing():
             return
-        end = buf.find(b"\r\n\r\n")
-        if end < 0:
-            if len(buf) > MAX_HEAD:
-                self._delegate()
+        try:
+            head = parse_request_head(buf)
+        except HttpProtocolError as error:
+            self._refuse(error)
             return
-        request = parse_head(bytes(buf[:end]))
+        if head is None:
+            return  # the head is still on its way
+        request = simple_request(head)
         serve = None if request is None else self._lane.accept(request)
         if request is None or serve is None:
             self._delegate()
             return
-        start = end + 4
-        if len(buf) < start + request.length:
+        end = head.size + request.length
+        if len(buf) < end:
             return  # the body is still on its way
-        body = bytes(buf[start : start + request.length])
-        del buf[: start + request.length]
+        body = bytes(buf[head.size : end])
+        del buf[:end]
         self._busy = True
         self.task = asyncio.get_running_loop().create_task(self._serve(serve, body))
 
@@ -219,6 +198,20 @@ class FrontProtocol(asyncio.Protocol):
             return False
         self.transport.write(data)
         return True
+
+    def _refuse(self, error: HttpProtocolError) -> None:
+        """Answer a request that breaks RFC 9112 and close: its framing cannot be trusted, so
+        nothing after it on this connection can be either (RFC 9112 §9.3)."""
+        assert self.transport is not None
+        body = error_body(error.status)
+        fields = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Connection", "close"),
+        ]
+        self._buffer.clear()
+        self.transport.write(response_head(error.status, None, fields) + body)
+        self.transport.close()
 
     def _delegate(self) -> None:
         """Hand the connection and its unhandled bytes to aiohttp for good."""

@@ -17,6 +17,7 @@ from infra.local.gateway.errors import IntegrationError, error_body
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call, Integration
 from infra.local.gateway.live_table import LiveTable
+from infra.local.gateway.strict import protocol_error
 from infra.local.gateway.tracing import TRACE_HEADER, GatewayTracer
 from strangler.core.matching import Match
 
@@ -49,9 +50,13 @@ class RequestHandler:
             exchange.trace = self._tracer.begin(
                 request.headers.get(TRACE_HEADER), exchange.epoch_ms / 1000
             )
-        match = state.matcher.match(request.method, request.path)
+        refused = protocol_error(request)
+        match = None if refused else state.matcher.match(request.method, request.path)
         response: web.StreamResponse
-        if match is None:
+        if refused is not None:
+            response = self._error(refused.status, exchange)
+            response.force_close()  # RFC 9112 §9.3: what follows cannot be trusted either
+        elif match is None:
             response = self._error(404, exchange)
         else:
             exchange.route_key = match.route.route_key

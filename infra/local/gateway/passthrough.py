@@ -15,8 +15,13 @@ from urllib.parse import urlsplit
 
 from multidict import CIMultiDict, MultiMapping
 
-from infra.local.gateway.errors import IntegrationTimeout, UpstreamUnavailable
+from infra.local.gateway.errors import (
+    IntegrationTimeout,
+    MalformedUpstreamResponse,
+    UpstreamUnavailable,
+)
 from infra.local.gateway.upstream import UpstreamPool, UpstreamResponse
+from strangler.core.http1 import HttpProtocolError, request_head
 
 STREAM_THRESHOLD = 256 * 1024
 CHUNK_SIZE = 64 * 1024
@@ -74,14 +79,6 @@ def downstream_response_headers(headers: list[tuple[str, str]]) -> CIMultiDict[s
     )
 
 
-def request_head(
-    method: str, target: str, host: str, port: int, headers: CIMultiDict[str]
-) -> bytes:
-    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}"]
-    lines.extend(f"{name}: {value}" for name, value in headers.items())
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-
-
 class Passthrough:
     def __init__(self, pool: UpstreamPool) -> None:
         self._pool = pool
@@ -101,7 +98,8 @@ class Passthrough:
     ) -> tuple[UpstreamResponse, float]:
         """Send one request upstream; the answer's head and when the request was sent.
 
-        Raises IntegrationTimeout / UpstreamUnavailable; the caller releases the answer.
+        Raises IntegrationTimeout / UpstreamUnavailable / MalformedUpstreamResponse; the
+        caller releases the answer.
         """
         base = _split(base_url)
         host, port, prefix = base
@@ -111,7 +109,9 @@ class Passthrough:
         if isinstance(data, bytes) and (data or "Content-Length" in headers):
             # a chunked upload was read whole: it goes on with a length
             headers["Content-Length"] = str(len(data))
-        head = request_head(method, prefix + raw_path, host, port, headers)
+        head = request_head(
+            method, prefix + raw_path, [("Host", f"{host}:{port}"), *headers.items()]
+        )
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
@@ -122,6 +122,8 @@ class Passthrough:
             raise IntegrationTimeout(f"no response from {base_url} in {timeout_s:g} s") from exc
         except OSError as exc:
             raise UpstreamUnavailable(f"{base_url}: {exc!r}") from exc
+        except HttpProtocolError as exc:
+            raise MalformedUpstreamResponse(f"{base_url}: {exc}") from exc
         return upstream, started
 
 

@@ -15,8 +15,10 @@ from typing import Protocol
 from aiohttp import web
 from multidict import CIMultiDict
 
+from infra.local.gateway.errors import MalformedUpstreamResponse
 from infra.local.gateway.passthrough import STREAM_THRESHOLD, downstream_response_headers
 from infra.local.gateway.upstream import UpstreamResponse
+from strangler.core.http1 import HttpProtocolError
 
 
 def has_no_body(status: int) -> bool:
@@ -61,21 +63,44 @@ async def relay(
     *,
     head_only: bool,
 ) -> Relayed:
-    """Send ``upstream`` to ``sink``; small answers in one piece, large ones in chunks."""
+    """Send ``upstream`` to ``sink``; small answers in one piece, large ones in chunks.
+
+    An answer without a length (chunked, or until close) is read up to ``STREAM_THRESHOLD``
+    first: if it ends there it goes out whole, so a small answer whose framing breaks RFC 9112
+    is a 502 (``MalformedUpstreamResponse``) rather than a connection cut half way, as from
+    API Gateway, which buffers whole answers. Past the threshold, a break can only cut it.
+    """
     headers = downstream_response_headers(upstream.headers)
     headers.update(extra_headers)
     status = upstream.status
     reason = upstream.reason or None
     length = upstream.content_length
-    if head_only or has_no_body(status) or (length is not None and length <= STREAM_THRESHOLD):
-        payload = await upstream.read()
-        latency = (time.perf_counter() - started) * 1000
-        sink.whole(status, reason, headers, payload)
-        return Relayed(status, latency, len(payload))
+    try:
+        if head_only or has_no_body(status) or (length is not None and length <= STREAM_THRESHOLD):
+            payload = await upstream.read()
+            latency = (time.perf_counter() - started) * 1000
+            sink.whole(status, reason, headers, payload)
+            return Relayed(status, latency, len(payload))
+        body = upstream.iter_body()
+        first: list[bytes] = []
+        if length is None:
+            size = 0
+            while size <= STREAM_THRESHOLD and (chunk := await anext(body, b"")):
+                first.append(chunk)
+                size += len(chunk)
+            if size <= STREAM_THRESHOLD:
+                payload = b"".join(first)
+                sink.whole(status, reason, headers, payload)
+                return Relayed(status, (time.perf_counter() - started) * 1000, len(payload))
+    except HttpProtocolError as exc:
+        raise MalformedUpstreamResponse(str(exc)) from exc
     latency = (time.perf_counter() - started) * 1000
     await sink.begin(status, reason, headers, length)
     sent = 0
-    async for chunk in upstream.iter_body():
+    for chunk in first:
+        sent += len(chunk)
+        await sink.write(chunk)
+    async for chunk in body:
         sent += len(chunk)
         if not await sink.write(chunk):
             break

@@ -25,6 +25,7 @@ from infra.local.gateway.lambda_client import LambdaIntegration, new_session
 from infra.local.gateway.live_table import LiveTable
 from infra.local.gateway.passthrough import Passthrough
 from infra.local.gateway.settings import GatewayConfig, check_bind_address
+from infra.local.gateway.strict import AIOHTTP_LINE_LIMIT
 from infra.local.gateway.throttle import Clock
 from infra.local.gateway.tracing import GatewayTracer
 from infra.local.gateway.upstream import UpstreamPool
@@ -88,7 +89,12 @@ class Gateway:
             access_log=self._access_log,
             enabled=self._tracer is None,  # traced requests take aiohttp's path
         )
-        server = self._server = web.Server(handler, access_log=None)
+        server = self._server = web.Server(
+            handler,
+            access_log=None,
+            max_line_size=AIOHTTP_LINE_LIMIT,
+            max_field_size=AIOHTTP_LINE_LIMIT,
+        )
         loop = asyncio.get_running_loop()
         try:
             self._listener = await loop.create_server(

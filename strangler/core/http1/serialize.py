@@ -16,9 +16,11 @@ from strangler.core.errors import HttpProtocolError
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
-def request_head(method: str, target: str, headers: Iterable[tuple[str, str]]) -> bytes:
+def request_head(
+    method: str, target: str, headers: Iterable[tuple[str, str]], version: str = "1.1"
+) -> bytes:
     """``METHOD target HTTP/1.1`` and the header lines, ending with the empty line."""
-    return _head(f"{method} {target} HTTP/1.1", headers)
+    return _head(f"{method} {target} HTTP/{version}", headers)
 
 
 def response_head(status: int, reason: str | None, headers: Iterable[tuple[str, str]]) -> bytes:

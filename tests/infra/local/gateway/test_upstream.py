@@ -23,11 +23,8 @@ GET = b"GET / HTTP/1.1\r\nHost: upstream\r\n\r\n"
 
 @pytest.fixture
 def upstream() -> Iterator[RawUpstream]:
-    server = RawUpstream()
-    try:
+    with RawUpstream() as server:
         yield server
-    finally:
-        server.stop()
 
 
 async def _fetch(
