@@ -169,7 +169,7 @@ def test_a_bad_prices_file_names_the_key_and_the_file(
 
 def test_an_unreadable_prices_file_is_a_config_error(tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
-    with pytest.raises(ConfigError, match="nope.json: cannot read: No such file"):
+    with pytest.raises(ConfigError, match=r"nope\.json: cannot read: No such file"):
         load_prices(missing)
     broken = tmp_path / "broken.json"
     broken.write_text('{"region": ')
