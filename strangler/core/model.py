@@ -154,6 +154,18 @@ def load(
         raise describe(exc, source, error_class, render=render) from None
 
 
+def read_json(path: Path, error_class: type[ConfigError] = ConfigError) -> Any:
+    """Read and decode one JSON file; an error names the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error_class(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error_class(f"{path}: not valid JSON: {exc}") from None
+
+
 def load_json_file(
     model: type[M],
     path: Path,
@@ -162,12 +174,5 @@ def load_json_file(
     render: Render = render_dotted,
 ) -> M:
     """Read, decode and validate one JSON file; every error names the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise error_class(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise error_class(f"{path}: not valid JSON: {exc}") from None
+    data = read_json(path, error_class)
     return load(model, data, str(path), error_class=error_class, render=render)

@@ -37,13 +37,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, overload
+
+from pydantic import AfterValidator, Field, model_validator
 
 from strangler.core.atomic import write_atomic
 from strangler.core.errors import ConfigError
+from strangler.core.model import InvalidKey, Items, Problem, StrictModel, load, read_json
 
 DEFAULT_ROUTE_KEY = "$default"
 MONOLITH_TARGET = "monolith"
@@ -56,77 +57,6 @@ _SEGMENT = re.compile(r"^(?:[^{}/]+|\{[A-Za-z0-9._-]+\+?\})$")
 
 class RouteTableError(ConfigError):
     """The route table file is missing, unreadable or invalid."""
-
-
-@dataclass(frozen=True)
-class Integration:
-    type: Literal["HTTP_PROXY", "AWS_PROXY"]
-    target: str | None = None
-    """HTTP_PROXY only: "monolith" or an http:// URL."""
-    function: str | None = None
-    """AWS_PROXY only: the Lambda function name."""
-    payload_format_version: str = "2.0"
-    timeout_ms: int = MAX_TIMEOUT_MS
-
-    @classmethod
-    def monolith(cls) -> Integration:
-        return cls(type="HTTP_PROXY", target=MONOLITH_TARGET)
-
-    @classmethod
-    def aws_proxy(cls, function: str, timeout_ms: int = MAX_TIMEOUT_MS) -> Integration:
-        return cls(type="AWS_PROXY", function=function, timeout_ms=timeout_ms)
-
-
-@dataclass(frozen=True)
-class Route:
-    route_key: str
-    integration: Integration
-    since: str | None = None
-
-    @property
-    def method(self) -> str:
-        return "ANY" if self.route_key == DEFAULT_ROUTE_KEY else self.route_key.split(" ", 1)[0]
-
-    @property
-    def path(self) -> str | None:
-        return None if self.route_key == DEFAULT_ROUTE_KEY else self.route_key.split(" ", 1)[1]
-
-
-@dataclass(frozen=True)
-class Throttle:
-    rate: float
-    """Steady-state requests per second."""
-    burst: int
-    """Bucket capacity: requests allowed at once."""
-
-
-@dataclass(frozen=True)
-class Throttling:
-    stage: Throttle | None = None
-    routes: Mapping[str, Throttle] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RouteTable:
-    version: int
-    routes: tuple[Route, ...]
-    throttling: Throttling = field(default_factory=Throttling)
-
-    def route(self, route_key: str) -> Route | None:
-        return next((r for r in self.routes if r.route_key == route_key), None)
-
-    def with_route(self, route: Route) -> RouteTable:
-        """This table with ``route`` added, or replacing the route with the same key."""
-        others = tuple(r for r in self.routes if r.route_key != route.route_key)
-        return replace(self, routes=(*others, route))
-
-    def without_route(self, route_key: str) -> RouteTable:
-        return replace(self, routes=tuple(r for r in self.routes if r.route_key != route_key))
-
-
-def default_route_table(since: str | None = None) -> RouteTable:
-    """Everything to the monolith: the table before the first route moves."""
-    return RouteTable(version=0, routes=(Route(DEFAULT_ROUTE_KEY, Integration.monolith(), since),))
 
 
 def validate_route_key(route_key: str) -> None:
@@ -148,25 +78,169 @@ def validate_route_key(route_key: str) -> None:
             raise ValueError(f"greedy variable {segment} must be the last segment")
 
 
+def _route_key(route_key: str) -> str:
+    try:
+        validate_route_key(route_key)
+    except ValueError as exc:
+        raise ValueError(f"is not a route key: {exc}") from None
+    return route_key
+
+
+RouteKey = Annotated[str, AfterValidator(_route_key)]
+
+
+class Integration(StrictModel):
+    type: Literal["HTTP_PROXY", "AWS_PROXY"]
+    target: str | None = None
+    """HTTP_PROXY only: "monolith" or an http:// URL."""
+    function: str | None = None
+    """AWS_PROXY only: the Lambda function name."""
+    payload_format_version: Literal["2.0"] = "2.0"
+    """AWS_PROXY only: only 2.0 is emulated."""
+    timeout_ms: Annotated[int, Field(ge=MIN_TIMEOUT_MS, le=MAX_TIMEOUT_MS)] = MAX_TIMEOUT_MS
+
+    @model_validator(mode="after")
+    def _fits_its_type(self) -> Integration:
+        if self.type == "HTTP_PROXY":
+            target = self.target
+            if target != MONOLITH_TARGET and not (
+                target is not None and target.startswith(("http://", "https://"))
+            ):
+                raise InvalidKey("target", "must be 'monolith' or an http(s):// URL")
+            if self.function is not None:
+                raise InvalidKey("function", "belongs to AWS_PROXY integrations")
+        else:
+            if not self.function:
+                raise InvalidKey("function", "must be a non-empty string")
+            if self.target is not None:
+                raise InvalidKey("target", "belongs to HTTP_PROXY integrations")
+        return self
+
+    @classmethod
+    def monolith(cls) -> Integration:
+        return cls(type="HTTP_PROXY", target=MONOLITH_TARGET)
+
+    @classmethod
+    def aws_proxy(cls, function: str, timeout_ms: int = MAX_TIMEOUT_MS) -> Integration:
+        return cls(type="AWS_PROXY", function=function, timeout_ms=timeout_ms)
+
+
+class Route(StrictModel):
+    route_key: RouteKey
+    integration: Integration
+    since: str | None = None
+    """ISO 8601: when the route took this path."""
+
+    @overload
+    def __init__(
+        self, route_key: str, integration: Integration, since: str | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(self, **data: Any) -> None: ...
+
+    def __init__(self, *args: Any, **data: Any) -> None:
+        # A table row reads best positionally: Route("GET /rides", Integration.monolith()).
+        # Pydantic validates a decoded row through this __init__ too, by keyword.
+        row = ("route_key", "integration", "since")
+        super().__init__(**dict(zip(row[: len(args)], args, strict=True)), **data)
+
+    @property
+    def method(self) -> str:
+        return "ANY" if self.route_key == DEFAULT_ROUTE_KEY else self.route_key.split(" ", 1)[0]
+
+    @property
+    def path(self) -> str | None:
+        return None if self.route_key == DEFAULT_ROUTE_KEY else self.route_key.split(" ", 1)[1]
+
+
+class Throttle(StrictModel):
+    rate: Annotated[float, Field(ge=0)]
+    """Steady-state requests per second."""
+    burst: Annotated[int, Field(ge=0)]
+    """Bucket capacity: requests allowed at once."""
+
+
+class Throttling(StrictModel):
+    stage: Throttle | None = None
+    routes: dict[RouteKey, Throttle] = Field(default_factory=dict)
+
+
+class RouteTable(StrictModel):
+    version: Annotated[int, Field(ge=0)] = 0
+    """Revision of this table, incremented on every save."""
+    routes: Items[Route]
+    throttling: Throttling = Throttling()
+
+    @model_validator(mode="after")
+    def _route_keys_are_unique(self) -> RouteTable:
+        seen: set[str] = set()
+        for route in self.routes:
+            if route.route_key in seen:
+                raise ValueError(f"route {route.route_key!r} is listed twice")
+            seen.add(route.route_key)
+        return self
+
+    def route(self, route_key: str) -> Route | None:
+        return next((r for r in self.routes if r.route_key == route_key), None)
+
+    def with_route(self, route: Route) -> RouteTable:
+        """This table with ``route`` added, or replacing the route with the same key."""
+        others = tuple(r for r in self.routes if r.route_key != route.route_key)
+        return self.model_copy(update={"routes": (*others, route)})
+
+    def without_route(self, route_key: str) -> RouteTable:
+        routes = tuple(r for r in self.routes if r.route_key != route_key)
+        return self.model_copy(update={"routes": routes})
+
+
+def default_route_table(since: str | None = None) -> RouteTable:
+    """Everything to the monolith: the table before the first route moves."""
+    return RouteTable(routes=(Route(DEFAULT_ROUTE_KEY, Integration.monolith(), since),))
+
+
 def parse_route_table(data: Any, source: str = "<route table>") -> RouteTable:
     """Build a RouteTable from decoded JSON; errors name the source and the route or key."""
-    obj = _mapping(data, source, {"version", "routes", "throttling"})
-    version = obj.get("version", 0)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise RouteTableError(f"{source}: 'version' must be a non-negative integer")
-    raw_routes = obj.get("routes")
-    if not isinstance(raw_routes, list):
-        raise RouteTableError(f"{source}: 'routes' must be a list")
-    routes: list[Route] = []
-    seen: set[str] = set()
-    for index, raw in enumerate(raw_routes):
-        route = _parse_route(raw, f"{source}: routes[{index}]")
-        if route.route_key in seen:
-            raise RouteTableError(f"{source}: route {route.route_key!r} is listed twice")
-        seen.add(route.route_key)
-        routes.append(route)
-    throttling = _parse_throttling(obj.get("throttling", {}), f"{source}: throttling")
-    return RouteTable(version=version, routes=tuple(routes), throttling=throttling)
+
+    def render(source: str, item: Problem) -> str:
+        return f"{source}: {_describe_problem(data, item)}"
+
+    return load(RouteTable, data, source, error_class=RouteTableError, render=render)
+
+
+def _describe_problem(data: Any, item: Problem) -> str:
+    """``routes[0] (GET /x): integration: 'function' must be a non-empty string``."""
+    where: list[str] = []
+    node = data
+    *parents, key = item.loc or ("",)
+    for part in parents:
+        if part == "[key]":  # pydantic's marker: the problem is a mapping's key itself
+            continue
+        node = _child(node, part)
+        if isinstance(part, int):
+            route_key = node.get("route_key") if isinstance(node, dict) else None
+            shown = f" ({route_key})" if isinstance(route_key, str) else ""
+            where[-1] += f"[{part}]{shown}"
+        else:
+            where.append(part)
+    if isinstance(key, int):
+        where[-1] += f"[{key}]"
+        problem = item.message
+    elif key == "[key]":
+        problem = item.message
+    elif item.unknown:
+        problem = f"unknown key(s) {key!r}"
+    else:
+        problem = f"{key!r} {item.message}" if key else item.message
+    return ": ".join([*where, problem])
+
+
+def _child(node: Any, part: int | str) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and part < len(node):
+        return node[part]
+    return None
 
 
 def route_table_to_dict(table: RouteTable) -> dict[str, Any]:
@@ -189,15 +263,7 @@ def route_table_to_dict(table: RouteTable) -> dict[str, Any]:
 
 def load_route_table(path: Path | str) -> RouteTable:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RouteTableError(f"cannot read route table {path}: {exc.strerror}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RouteTableError(f"{path}: not valid JSON: {exc}") from exc
-    return parse_route_table(data, str(path))
+    return parse_route_table(read_json(path, RouteTableError), str(path))
 
 
 def dump_route_table(table: RouteTable) -> str:
@@ -212,102 +278,11 @@ def save_route_table(table: RouteTable, path: Path | str) -> RouteTable:
     one: the text goes to a temporary file in the same directory, is fsynced, then renamed.
     """
     path = Path(path)
-    saved = replace(table, version=table.version + 1)
+    saved = table.model_copy(update={"version": table.version + 1})
     text = dump_route_table(saved)
     parse_route_table(json.loads(text), str(path))  # never write a table we could not load
     write_atomic(path, text)
     return saved
-
-
-def _mapping(data: Any, where: str, allowed: Iterable[str]) -> Mapping[str, Any]:
-    if not isinstance(data, dict):
-        raise RouteTableError(f"{where}: must be a JSON object")
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise RouteTableError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
-    return data
-
-
-def _parse_route(raw: Any, where: str) -> Route:
-    obj = _mapping(raw, where, {"route_key", "integration", "since"})
-    route_key = obj.get("route_key")
-    if not isinstance(route_key, str):
-        raise RouteTableError(f"{where}: 'route_key' must be a string")
-    where = f"{where} ({route_key})"
-    try:
-        validate_route_key(route_key)
-    except ValueError as exc:
-        raise RouteTableError(f"{where}: route_key: {exc}") from exc
-    since = obj.get("since")
-    if since is not None and not isinstance(since, str):
-        raise RouteTableError(f"{where}: 'since' must be an ISO 8601 string")
-    integration = _parse_integration(obj.get("integration"), f"{where}: integration")
-    return Route(route_key=route_key, integration=integration, since=since)
-
-
-def _parse_integration(raw: Any, where: str) -> Integration:
-    obj = _mapping(
-        raw, where, {"type", "target", "function", "payload_format_version", "timeout_ms"}
-    )
-    kind = obj.get("type")
-    timeout_ms = obj.get("timeout_ms", MAX_TIMEOUT_MS)
-    if (
-        not isinstance(timeout_ms, int)
-        or isinstance(timeout_ms, bool)
-        or not MIN_TIMEOUT_MS <= timeout_ms <= MAX_TIMEOUT_MS
-    ):
-        raise RouteTableError(
-            f"{where}: 'timeout_ms' must be an integer from {MIN_TIMEOUT_MS} to {MAX_TIMEOUT_MS}"
-        )
-    if kind == "HTTP_PROXY":
-        target = obj.get("target")
-        if target != MONOLITH_TARGET and not (
-            isinstance(target, str) and target.startswith(("http://", "https://"))
-        ):
-            raise RouteTableError(f"{where}: 'target' must be 'monolith' or an http(s):// URL")
-        if "function" in obj:
-            raise RouteTableError(f"{where}: 'function' belongs to AWS_PROXY integrations")
-        return Integration(type="HTTP_PROXY", target=target, timeout_ms=timeout_ms)
-    if kind == "AWS_PROXY":
-        function = obj.get("function")
-        if not isinstance(function, str) or not function:
-            raise RouteTableError(f"{where}: 'function' must be a non-empty string")
-        version = obj.get("payload_format_version", "2.0")
-        if version != "2.0":
-            raise RouteTableError(f"{where}: only payload_format_version '2.0' is supported")
-        if "target" in obj:
-            raise RouteTableError(f"{where}: 'target' belongs to HTTP_PROXY integrations")
-        return Integration(type="AWS_PROXY", function=function, timeout_ms=timeout_ms)
-    raise RouteTableError(f"{where}: 'type' must be 'HTTP_PROXY' or 'AWS_PROXY'")
-
-
-def _parse_throttling(raw: Any, where: str) -> Throttling:
-    obj = _mapping(raw, where, {"stage", "routes"})
-    stage = obj.get("stage")
-    routes = obj.get("routes", {})
-    if not isinstance(routes, dict):
-        raise RouteTableError(f"{where}: 'routes' must be an object keyed by route key")
-    parsed: dict[str, Throttle] = {}
-    for key, value in routes.items():
-        try:
-            validate_route_key(key)
-        except ValueError as exc:
-            raise RouteTableError(f"{where}: routes: {key!r}: {exc}") from exc
-        parsed[key] = _parse_throttle(value, f"{where}: routes: {key}")
-    return Throttling(
-        stage=None if stage is None else _parse_throttle(stage, f"{where}: stage"),
-        routes=parsed,
-    )
-
-
-def _parse_throttle(raw: Any, where: str) -> Throttle:
-    obj = _mapping(raw, where, {"rate", "burst"})
-    rate, burst = obj.get("rate"), obj.get("burst")
-    if not isinstance(rate, int | float) or isinstance(rate, bool) or rate < 0:
-        raise RouteTableError(f"{where}: 'rate' must be a non-negative number")
-    if not isinstance(burst, int) or isinstance(burst, bool) or burst < 0:
-        raise RouteTableError(f"{where}: 'burst' must be a non-negative integer")
-    return Throttle(rate=rate, burst=burst)
 
 
 def _route_order(route: Route) -> tuple[str, str]:
@@ -335,4 +310,5 @@ def _route_to_dict(route: Route) -> dict[str, Any]:
 
 
 def _throttle_to_dict(throttle: Throttle) -> dict[str, Any]:
-    return {"rate": throttle.rate, "burst": throttle.burst}
+    rate = throttle.rate
+    return {"rate": int(rate) if rate.is_integer() else rate, "burst": throttle.burst}

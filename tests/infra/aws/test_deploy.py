@@ -177,16 +177,11 @@ def test_table_throttles_reach_the_stage_and_updates_apply(
     "apis-apiid-stages-stagename-routesettings-routekey"): the default route settings and each
     route key's, then a route key the table no longer names loses its settings."""
     apply(clients, spec, sleep=lambda _s: None)
-    throttled = replace(
-        spec,
-        table=replace(
-            spec.table,
-            throttling=Throttling(
-                stage=Throttle(rate=200.0, burst=100),
-                routes={"$default": Throttle(rate=50.0, burst=10)},
-            ),
-        ),
+    throttling = Throttling(
+        stage=Throttle(rate=200.0, burst=100),
+        routes={"$default": Throttle(rate=50.0, burst=10)},
     )
+    throttled = replace(spec, table=spec.table.model_copy(update={"throttling": throttling}))
     changes = plan(clients, throttled)
     assert [(c.action, c.resource) for c in changes if c.action != "noop"] == [
         ("update", "apigw_stage")

@@ -145,3 +145,28 @@ def test_load_reports_bad_json_and_missing_file(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(RouteTableError, match="not valid JSON"):
         load_route_table(path)
+
+
+def test_the_committed_table_dumps_to_the_same_text() -> None:
+    path = Path(__file__).resolve().parents[3] / "routes.json"
+    assert dump_route_table(load_route_table(path)) == path.read_text()
+
+
+def test_a_document_error_lists_every_problem_naming_the_route() -> None:
+    data = {
+        "routes": [
+            {"route_key": "GET /x", "integration": {"type": "HTTP_PROXY", "target": "monolith"}},
+            {"route_key": "GET /y", "integration": {"type": "AWS_PROXY", "function": ""}},
+            {"route_key": "GET /z", "integration": {"type": "HTTP_PROXY"}, "colour": "red"},
+        ],
+        "throttling": {"stage": {"rate": "fast", "burst": 1}},
+    }
+    with pytest.raises(RouteTableError) as info:
+        parse_route_table(data, "routes.json")
+    assert str(info.value).splitlines() == [
+        "routes.json: routes[1] (GET /y): integration: 'function' must be a non-empty string",
+        "routes.json: routes[2] (GET /z): integration: 'target' must be 'monolith' or an "
+        "http(s):// URL",
+        "routes.json: routes[2] (GET /z): unknown key(s) 'colour'",
+        "routes.json: throttling: stage: 'rate' must be a number, got 'fast'",
+    ]

@@ -51,12 +51,14 @@ def test_unthrottled_when_nothing_configured() -> None:
 
 def test_reconfigure_keeps_unchanged_buckets() -> None:
     clock = FakeClock()
-    settings = Throttling(stage=Throttle(1, 1), routes={"GET /a": Throttle(1, 1)})
+    settings = Throttling(
+        stage=Throttle(rate=1, burst=1), routes={"GET /a": Throttle(rate=1, burst=1)}
+    )
     throttler = Throttler(settings, clock)
     assert throttler.allow("GET /a")
     same = throttler.reconfigured(
-        Throttling(stage=Throttle(1, 1), routes={"GET /a": Throttle(1, 1)})
+        Throttling(stage=Throttle(rate=1, burst=1), routes={"GET /a": Throttle(rate=1, burst=1)})
     )
     assert not same.allow("GET /a")  # no free burst from a reload
-    changed = throttler.reconfigured(Throttling(stage=Throttle(1, 5), routes={}))
+    changed = throttler.reconfigured(Throttling(stage=Throttle(rate=1, burst=5), routes={}))
     assert changed.allow("GET /a")
