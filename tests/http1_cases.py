@@ -268,6 +268,8 @@ class RawUpstream:
     def __init__(self) -> None:
         self.answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
         self.close = False
+        self.rest = b""  # sent after ``answer`` once ``release`` is set
+        self.release = threading.Event()
         self.connections = 0
         self.requests: list[bytes] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -299,6 +301,9 @@ class RawUpstream:
                 head, _, buffer = buffer.partition(b"\r\n\r\n")
                 self.requests.append(head)
                 conn.sendall(self.answer)
+                if self.rest:
+                    self.release.wait()
+                    conn.sendall(self.rest)
                 if self.close:
                     return
 

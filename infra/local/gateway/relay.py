@@ -8,7 +8,7 @@ streamed; the sink only knows how to put bytes on its kind of connection.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -97,15 +97,19 @@ async def relay(
     latency = (time.perf_counter() - started) * 1000
     await sink.begin(status, reason, headers, length)
     sent = 0
-    for chunk in first:
-        sent += len(chunk)
-        await sink.write(chunk)
-    async for chunk in body:
+    async for chunk in _prepend(first, body):
         sent += len(chunk)
         if not await sink.write(chunk):
             break
     await sink.end()
     return Relayed(status, latency, sent)
+
+
+async def _prepend(first: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in first:
+        yield chunk
+    async for chunk in rest:
+        yield chunk
 
 
 class AiohttpSink:

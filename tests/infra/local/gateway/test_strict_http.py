@@ -11,6 +11,8 @@ Gateway developer guide, "Troubleshooting issues with HTTP API Lambda integratio
 
 from __future__ import annotations
 
+import http.client
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 
 from infra.local.gateway import GatewayConfig, GatewayThread
 from infra.local.gateway.errors import error_body
+from infra.local.gateway.passthrough import STREAM_THRESHOLD
 from strangler.core.http1 import MAX_REQUEST_HEAD
 from tests.http1_cases import (
     MALFORMED,
@@ -161,3 +164,40 @@ def test_a_body_over_the_limit_is_413(address: tuple, answers_ok: RawUpstream) -
     [answer] = exchange(address, raw, expect_close=False)
     assert answer.status == 413
     assert answer.body == b'{"message":"Request Entity Too Large"}'
+
+
+def _chunked(*parts: bytes) -> bytes:
+    body = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in parts)
+    return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+
+
+def test_a_large_chunked_answer_is_streamed(address: tuple, upstream: RawUpstream) -> None:
+    """Past ``STREAM_THRESHOLD`` the answer goes on chunked as it arrives."""
+    parts = [bytes([65 + i]) * (STREAM_THRESHOLD // 2) for i in range(3)]
+    upstream.answer, upstream.close = _chunked(*parts) + b"0\r\n\r\n", False
+    [answer] = exchange(address, b"GET /x HTTP/1.1\r\nHost: edge\r\n\r\n", expect_close=False)
+    assert (answer.status, answer.body) == (200, b"".join(parts))
+    assert answer.headers["Transfer-Encoding"] == "chunked"
+
+
+def test_a_break_in_a_streamed_answer_cuts_the_connection(
+    address: tuple, upstream: RawUpstream
+) -> None:
+    """Once a streamed answer's head is out, a 502 is no longer possible: the client must see
+    the answer end early, never a complete-looking body. (The upstream sends the broken chunk
+    only after the client has the head.)"""
+    upstream.answer = _chunked(b"x" * STREAM_THRESHOLD, b"y" * 10)
+    upstream.rest, upstream.close = b"+0x5\r\nabcde\r\n0\r\n\r\n", False
+    upstream.release.clear()
+    try:
+        with socket.create_connection(address, timeout=30) as sock:
+            sock.sendall(b"GET /x HTTP/1.1\r\nHost: edge\r\n\r\n")
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            assert response.status == 200
+            upstream.release.set()
+            with pytest.raises(http.client.IncompleteRead):
+                response.read()
+    finally:
+        upstream.rest = b""
+        upstream.release.set()
