@@ -11,6 +11,11 @@ The most specific route wins:
 For the same path a specific method beats ``ANY``. Matching works on the decoded request path;
 a variable segment never matches an empty segment, a greedy variable captures the rest of the
 path (at least one segment) without its leading slash.
+
+A trailing slash does not take part in route selection: ``/books/`` selects the route ``/books``
+and ``/books/7/`` selects ``/books/{proxy+}``, as observed on HTTP APIs, whose route keys cannot
+end in a slash anyway. A greedy variable still captures the rest of the path as sent (``7/``),
+and the integration gets the whole path as sent.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class _Pattern:
     greedy: str | None
     """Name of the final greedy variable, if any (not part of ``segments``)."""
 
-    def match(self, parts: list[str]) -> dict[str, str] | None:
+    def match(self, parts: list[str], trailing_slash: bool) -> dict[str, str] | None:
         count = len(self.segments)
         if self.greedy is None:
             if len(parts) != count:
@@ -60,8 +65,13 @@ class _Pattern:
             rest = "/".join(parts[count:])
             if not rest:
                 return None
-            params[self.greedy] = rest
+            params[self.greedy] = rest + "/" if trailing_slash else rest
         return params
+
+
+def selection_path(path: str) -> str:
+    """The path routes are selected by: the request path without one trailing slash."""
+    return path[:-1] if len(path) > 1 and path.endswith("/") else path
 
 
 def _split(path: str) -> list[str]:
@@ -113,13 +123,15 @@ class RouteMatcher:
 
     def match(self, method: str, path: str) -> Match | None:
         """The route for ``method path``, or None when nothing (not even $default) matches."""
-        route = self._exact.get((method, path)) or self._exact.get(("ANY", path))
+        selected = selection_path(path)
+        route = self._exact.get((method, selected)) or self._exact.get(("ANY", selected))
         if route is not None:
             return Match(route, _EMPTY)
-        parts = _split(path)
+        parts = _split(selected)
+        trailing_slash = selected != path
         for pattern in self._patterns:
             method_ok = pattern.route.method in (method, "ANY")
-            if method_ok and (params := pattern.match(parts)) is not None:
+            if method_ok and (params := pattern.match(parts, trailing_slash)) is not None:
                 return Match(pattern.route, MappingProxyType(params))
         if self._default is not None:
             return Match(self._default, _EMPTY)

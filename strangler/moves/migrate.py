@@ -20,6 +20,7 @@ from strangler.moves.steps import (
     MigrationError,
     RouteMove,
     apply_move,
+    canonical_route,
     check_route_in_django,
     choose_function,
     load_table,
@@ -55,6 +56,7 @@ def migrate(
     force: bool = False,
     progress: Progress = lambda _: None,
 ) -> MoveOutcome:
+    route = canonical_route(route)
     # 1. validate: everything that can refuse does so before anything is written
     progress(f"[1/4] validating {route}")
     table = load_table(config)
@@ -135,6 +137,7 @@ def migrate(
 
 
 def rollback(config: Config, route: str, *, progress: Progress = lambda _: None) -> MoveOutcome:
+    route = canonical_route(route)
     keys = route_keys_for(route)
     with route_table_lock(config):
         table = load_table(config)

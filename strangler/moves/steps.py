@@ -60,13 +60,30 @@ class RouteMove:
         return key.split(" ", 1)[1] if " " in key else key
 
 
+def canonical_route(route: str) -> str:
+    """``/api/books/`` -> ``/api/books`` (also in ``GET /api/books/``): the route as moved.
+
+    Django's trailing slash (APPEND_SLASH) is no part of a route key: API Gateway HTTP APIs
+    refuse route paths that end in a slash and select ``/api/books`` for ``/api/books/``.
+    """
+    method, space, path = route.rpartition(" ")
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    return f"{method}{space}{path}"
+
+
 def route_keys_for(route: str) -> tuple[str, ...]:
-    """``/rides`` moves the route and everything below it; ``GET /rides/{id}`` moves one key."""
+    """``/rides`` moves the route and everything below it; ``GET /rides/{id}`` moves one key.
+
+    A trailing slash is dropped first (``/api/books/`` moves ``/api/books`` and below), so a
+    route can be given as Django writes it.
+    """
+    route = canonical_route(route)
     if route.startswith("/"):
         if not _PATH_RE.match(route):
             raise MigrationError(
                 f"{route!r} is not a route path: expected /segment[/segment...] with optional "
-                "{param} or a final {proxy+}, no trailing slash"
+                "{param} or a final {proxy+}"
             )
         if route.endswith("+}"):
             return (f"ANY {route}",)
@@ -121,6 +138,7 @@ def check_route_in_django(config: Config, route: str, env: dict[str, str]) -> st
 
 
 def plan_move(table: RouteTable, route: str, function: str) -> RouteMove:
+    route = canonical_route(route)
     move = RouteMove(route=route, route_keys=route_keys_for(route), function=function)
     for key in move.route_keys:
         existing = table.route(key)
@@ -211,6 +229,7 @@ def wait_until_served_by(
 
 def rolled_back(config: Config, table: RouteTable, route: str) -> RouteTable:
     """``table`` with ``route`` back where its last migration found it (else on $default)."""
+    route = canonical_route(route)
     keys = route_keys_for(route)
     if not any((r := table.route(k)) and r.integration.type == "AWS_PROXY" for k in keys):
         raise MigrationError(f"{route} is not migrated; nothing to roll back")

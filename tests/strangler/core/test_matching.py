@@ -80,3 +80,43 @@ def test_edge_cases(route_keys: list[str], method: str, path: str, expected: str
     routes = tuple(Route(key, Integration.monolith()) for key in route_keys)
     match = RouteMatcher(RouteTable(version=1, routes=routes)).match(method, path)
     assert (match.route.route_key if match else None) == expected
+
+
+DJANGO_ROUTE_KEYS = ["$default", "ANY /api/books", "ANY /api/books/{proxy+}", "GET /isbn/{isbn}"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "route_key", "params"),
+    [
+        ("GET", "/api/books", "ANY /api/books", {}),
+        ("GET", "/api/books/", "ANY /api/books", {}),
+        ("POST", "/api/books/", "ANY /api/books", {}),
+        ("GET", "/api/books/7", "ANY /api/books/{proxy+}", {"proxy": "7"}),
+        ("PUT", "/api/books/7/", "ANY /api/books/{proxy+}", {"proxy": "7/"}),
+        ("GET", "/api/books/7.json", "ANY /api/books/{proxy+}", {"proxy": "7.json"}),
+        ("GET", "/isbn/0306406152/", "GET /isbn/{isbn}", {"isbn": "0306406152"}),
+        # a format suffix is another segment, and an empty one is no route at all
+        ("GET", "/api/books.json", "$default", {}),
+        ("GET", "/api/books//", "$default", {}),
+        ("GET", "/api/", "$default", {}),
+    ],
+)  # fmt: skip
+def test_a_trailing_slash_selects_the_route_without_it(
+    method: str, path: str, route_key: str, params: dict[str, str]
+) -> None:
+    """Django's trailing slashes (APPEND_SLASH) meet API Gateway's route keys.
+
+    AWS, "Create routes for HTTP APIs in API Gateway" (formerly "Working with routes for HTTP
+    APIs", docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html):
+    a greedy path variable such as ``{proxy+}`` "catches all child resources of a route" and must
+    be the last segment; the best match wins (exact route, then path variables, then greedy,
+    then ``$default``). Route keys cannot end in a slash (AWS CDK's HttpRouteKey: "A route path
+    must always start with a "/" and not end with a "/""; aws-cdk#13981), and requests with one
+    are still routed: observed on HTTP APIs, ``/hello/`` reaches the route ``/hello`` just as
+    ``/hello`` does (aws-powertools/powertools-lambda-python#1552). A variable never matches an
+    empty segment (aws/chalice#588).
+    """
+    routes = tuple(Route(key, Integration.monolith()) for key in DJANGO_ROUTE_KEYS)
+    match = RouteMatcher(RouteTable(version=1, routes=routes)).match(method, path)
+    assert match is not None
+    assert (match.route.route_key, dict(match.path_parameters)) == (route_key, params)

@@ -24,6 +24,12 @@ from strangler.moves.steps import (
         ("/rides/{id}", ("ANY /rides/{id}", "ANY /rides/{id}/{proxy+}")),
         ("/rides/{proxy+}", ("ANY /rides/{proxy+}",)),
         ("GET /rides/{id}", ("GET /rides/{id}",)),
+        # Django's trailing slashes: the route as given, the keys API Gateway accepts
+        ("/api/books/", ("ANY /api/books", "ANY /api/books/{proxy+}")),
+        ("/api/books", ("ANY /api/books", "ANY /api/books/{proxy+}")),
+        ("/api/books.json", ("ANY /api/books.json", "ANY /api/books.json/{proxy+}")),
+        ("/lending/loans/{id}/", ("ANY /lending/loans/{id}", "ANY /lending/loans/{id}/{proxy+}")),
+        ("GET /api/books/", ("GET /api/books",)),
     ],
 )
 def test_route_keys(route: str, keys: tuple[str, ...]) -> None:
@@ -31,11 +37,20 @@ def test_route_keys(route: str, keys: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize(
-    "route", ["rides", "/rides/", "//rides", "/ri des", "$default", "FETCH /x"]
+    "route", ["rides", "/", "//", "//rides", "/rides//x", "/ri des", "$default", "FETCH /x"]
 )
 def test_bad_routes_are_refused(route: str) -> None:
     with pytest.raises(MigrationError):
         route_keys_for(route)
+
+
+def test_a_route_with_its_trailing_slash_is_the_route_without_it() -> None:
+    table = apply_move(
+        default_route_table(), plan_move(default_route_table(), "/api/books/", "f"), "t"
+    )
+    assert plan_move(default_route_table(), "/api/books/", "f").route == "/api/books"
+    with pytest.raises(MigrationError, match="already migrated"):
+        plan_move(table, "/api/books", "f")
 
 
 def test_an_already_migrated_route_is_refused() -> None:
