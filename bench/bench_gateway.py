@@ -31,6 +31,7 @@ from typing import cast
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from infra.local.gateway import GatewaySettings, gateway_command  # noqa: E402
 from infra.local.net import free_port  # noqa: E402
 
 UPSTREAM_ANSWER = (
@@ -186,14 +187,13 @@ def main() -> None:
             )
         )
         upstream = _spawn([sys.executable, __file__, "--upstream", str(upstream_port)], other_cpus)
-        gateway = _spawn(
-            [
-                sys.executable, "-m", "infra.local.gateway", "--routes", str(routes),
-                "--monolith-url", f"http://127.0.0.1:{upstream_port}",
-                "--lambda-url", "http://127.0.0.1:9", "--port", str(gateway_port),
-            ],
-            gateway_cpus,
-        )  # fmt: skip
+        settings = GatewaySettings(
+            routes_path=routes,
+            monolith_url=f"http://127.0.0.1:{upstream_port}",
+            lambda_url="http://127.0.0.1:9",
+            port=gateway_port,
+        )
+        gateway = _spawn(gateway_command(settings, Path(tmp) / "gateway.json"), gateway_cpus)
         try:
             ports = {"direct": upstream_port, "gateway": gateway_port}
             asyncio.run(fixed_rate(ports, args.rate, 1.0))  # warm-up

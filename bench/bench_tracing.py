@@ -23,7 +23,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from infra.local.gateway import GatewayConfig, GatewayThread
+from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.net import free_port
 from infra.local.postgres import EmbeddedPostgres
@@ -98,7 +98,7 @@ def start_stack(
     }
     save_route_table(parse_route_table(table, str(routes)), routes)
     gateway = GatewayThread(
-        GatewayConfig(
+        GatewaySettings(
             routes_path=routes,
             monolith_url=f"http://127.0.0.1:{port}",
             lambda_url=service.url,

@@ -29,7 +29,7 @@ table's revision, incremented on every save)::
     }
 
 An HTTP_PROXY ``target`` is either the symbol ``"monolith"`` (resolved to the gateway's
-``--monolith-url`` at run time) or an absolute ``http://`` URL. Methods are GET, POST, PUT,
+``monolith_url`` setting at run time) or an absolute ``http://`` URL. Methods are GET, POST, PUT,
 PATCH, DELETE, HEAD, OPTIONS or ANY. Unknown keys are rejected so a typo never goes unnoticed.
 """
 

@@ -175,6 +175,7 @@ def _start_gateway(
         host="127.0.0.1",
         port=port,
         access_log=routes_file.with_suffix(".access.jsonl"),
+        settings_file=routes_file.with_suffix(".gateway.json"),
     )
     record = processes.spawn(f"gateway-{path}", argv, env=dict(os.environ), cwd=config.root)
     url = f"http://127.0.0.1:{port}"

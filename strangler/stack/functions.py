@@ -56,7 +56,7 @@ def tracing_environment(config: Config) -> dict[str, str]:
 
 
 def gateway_tracing(config: Config) -> dict[str, Any]:
-    """GatewayConfig's tracing fields."""
+    """GatewaySettings' tracing fields."""
     if not config.tracing.enabled:
         return {}
     return {

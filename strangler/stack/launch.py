@@ -85,23 +85,26 @@ def gateway_argv_for(
     host: str,
     port: int,
     access_log: Path,
+    settings_file: Path,
 ) -> Sequence[str]:
-    """The API Gateway emulator in front of both paths, with ``[gateway]`` and tracing settings."""
-    from infra.local.gateway import GatewayConfig, gateway_argv
+    """The API Gateway emulator in front of both paths, with ``[gateway]`` and tracing settings.
+
+    The settings go to the process whole, as ``settings_file`` (written here).
+    """
+    from infra.local.gateway import GatewaySettings, gateway_command
     from strangler.stack.functions import gateway_tracing
 
-    return gateway_argv(
-        GatewayConfig(
-            routes_path=routes_path,
-            monolith_url=monolith_url,
-            lambda_url=lambda_url or UNUSED_LAMBDA_URL,
-            host=host,
-            port=port,
-            access_log=access_log,
-            target_header=config.gateway.target_header,
-            **gateway_tracing(config),
-        )
+    settings = GatewaySettings(
+        routes_path=routes_path,
+        monolith_url=monolith_url,
+        lambda_url=lambda_url or UNUSED_LAMBDA_URL,
+        host=host,
+        port=port,
+        access_log=access_log,
+        target_header=config.gateway.target_header,
+        **gateway_tracing(config),
     )
+    return gateway_command(settings, settings_file)
 
 
 def xray_argv(config: Config, out: Path) -> list[str]:

@@ -164,6 +164,7 @@ class LocalStack:
             host=cfg.host,
             port=port,
             access_log=access_log_path(self.config),
+            settings_file=self.config.run_dir / "gateway.json",
         )
         record = self.processes.spawn(GATEWAY, argv, env=dict(os.environ), cwd=self.config.root)
         started.append(lambda: self.processes.stop(GATEWAY))

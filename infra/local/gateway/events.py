@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from infra.local.gateway.errors import MalformedLambdaResponse
+from strangler.core.model import StrictModel
 
 Headers = Sequence[tuple[str, str]]
 
@@ -25,8 +26,7 @@ _TEXT_TYPES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class ApiContext:
+class ApiContext(StrictModel):
     """Identity of the emulated API, as it appears in ``requestContext``."""
 
     api_id: str = "local"

@@ -8,7 +8,7 @@ import signal
 from collections.abc import Callable
 
 from infra.local.gateway.server import Gateway
-from infra.local.gateway.settings import GatewayConfig
+from infra.local.gateway.settings import GatewaySettings
 
 
 def install_fast_loop() -> None:
@@ -20,9 +20,9 @@ def install_fast_loop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-async def serve(config: GatewayConfig, on_ready: Callable[[Gateway], None]) -> None:
+async def serve(settings: GatewaySettings, on_ready: Callable[[Gateway], None]) -> None:
     """Run until SIGTERM or SIGINT; SIGHUP reloads the route table."""
-    gateway = Gateway(config)
+    gateway = Gateway(settings)
     await gateway.start()
     # start-up objects never die: keep them out of collections, and collect young objects
     # less often, since each collection is a pause every in-flight request waits through

@@ -24,7 +24,7 @@ from infra.local.gateway.integrations.http_proxy import HttpProxy
 from infra.local.gateway.lambda_client import LambdaIntegration, new_session
 from infra.local.gateway.live_table import LiveTable
 from infra.local.gateway.passthrough import Passthrough
-from infra.local.gateway.settings import GatewayConfig, check_bind_address
+from infra.local.gateway.settings import GatewaySettings, check_bind_address
 from infra.local.gateway.strict import AIOHTTP_LINE_LIMIT
 from infra.local.gateway.throttle import Clock
 from infra.local.gateway.tracing import GatewayTracer
@@ -36,20 +36,20 @@ from strangler.core.errors import PortInUseError
 class Gateway:
     """One gateway on one event loop: ``await start()``, serve, ``await stop()``."""
 
-    def __init__(self, config: GatewayConfig, *, clock: Clock = time.monotonic) -> None:
-        self.config = config
-        self._table = LiveTable(config.routes_path, clock)
+    def __init__(self, settings: GatewaySettings, *, clock: Clock = time.monotonic) -> None:
+        self.settings = settings
+        self._table = LiveTable(settings.routes_path, clock)
         self._server: web.Server | None = None
         self._listener: asyncio.Server | None = None
         self._front: set[FrontProtocol] = set()
         self._watcher: asyncio.Task[None] | None = None
         self._access_log: AccessLog | None = None
         self._tracer: GatewayTracer | None = None
-        self._port = config.port
+        self._port = settings.port
 
     @property
     def url(self) -> str:
-        return f"http://{self.config.host}:{self._port}"
+        return f"http://{self.settings.host}:{self._port}"
 
     @property
     def table_version(self) -> int:
@@ -60,7 +60,7 @@ class Gateway:
         return self._table.reload()
 
     async def start(self) -> None:
-        cfg = self.config
+        cfg = self.settings
         check_bind_address(cfg.host, cfg.allow_non_loopback)
         if cfg.port and not port_is_free(cfg.host, cfg.port):
             raise PortInUseError(f"gateway port {cfg.host}:{cfg.port} is already in use")

@@ -1,37 +1,64 @@
-"""The gateway's settings, and the one check on them that needs the network's view of a host."""
+"""The gateway's settings: one model, built by whoever starts the gateway, read by the gateway.
+
+A process gets them whole as a JSON file (``save_settings`` / ``load_settings``, validated by
+this same model on both sides), never re-typed as command-line flags, so no setting is lost on
+the way. ``check_bind_address`` is the one check that needs the network's view of the host.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, Strict
 
 from infra.local.gateway.events import ApiContext
+from strangler.core.atomic import write_atomic
 from strangler.core.errors import ConfigError
+from strangler.core.model import Port, StrictModel, load_json_file
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """HTTP API payload limit: 10 MB."""
 DEFAULT_TARGET_HEADER = "x-strangler-target"
 
+FilePath = Annotated[Path, Strict(False)]
+"""A path that JSON carries as a string."""
 
-@dataclass(frozen=True)
-class GatewayConfig:
-    routes_path: Path
+
+class GatewaySettings(StrictModel):
+    routes_path: FilePath
+    """The route table file; reloaded when it changes."""
     monolith_url: str
+    """Base URL of HTTP_PROXY target ``monolith``."""
     lambda_url: str
+    """Base URL of the Lambda Invoke API (AWS_PROXY routes)."""
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: Port = 8080
     """0 picks a free port (see ``Gateway.url`` once started)."""
-    access_log: Path | None = None
+    access_log: FilePath | None = None
+    """Append one JSON line per request here; None: no access log."""
     target_header: str = DEFAULT_TARGET_HEADER
+    """Response header naming the target that served the request."""
     allow_non_loopback: bool = False
-    reload_interval_s: float = 0.2
-    max_body_bytes: int = MAX_BODY_BYTES
-    api: ApiContext = field(default_factory=ApiContext)
+    reload_interval_s: float = Field(default=0.2, gt=0)
+    """How often the route table file is checked for changes."""
+    max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)
+    """Larger request bodies are answered 413."""
+    api: ApiContext = ApiContext()
     xray_daemon_address: str | None = None
     """host:port of the X-Ray daemon (collector); None: tracing off, headers untouched."""
-    trace_sample_rate: float = 1.0
+    trace_sample_rate: float = Field(default=1.0, ge=0, le=1)
     """Share of requests without a sampling decision that are traced (0..1)."""
+
+
+def save_settings(settings: GatewaySettings, path: Path) -> None:
+    write_atomic(path, settings.model_dump_json(indent=2) + "\n")
+
+
+def load_settings(path: Path) -> GatewaySettings:
+    """Raises ConfigError naming the file and the key."""
+    return load_json_file(GatewaySettings, path)
 
 
 def check_bind_address(host: str, allow_non_loopback: bool) -> None:
@@ -41,8 +68,8 @@ def check_bind_address(host: str, allow_non_loopback: bool) -> None:
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError as exc:
-        raise ConfigError(f"--host {host!r} is not an IP address") from exc
+        raise ConfigError(f"host {host!r} is not an IP address") from exc
     if not loopback:
         raise ConfigError(
-            f"refusing to bind {host}: not a loopback address (pass --allow-non-loopback)"
+            f"refusing to bind {host}: not a loopback address (set allow_non_loopback)"
         )

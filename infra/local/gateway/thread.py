@@ -6,7 +6,7 @@ import asyncio
 import threading
 
 from infra.local.gateway.server import Gateway
-from infra.local.gateway.settings import GatewayConfig
+from infra.local.gateway.settings import GatewaySettings
 
 
 async def _cancel_other_tasks() -> None:
@@ -20,8 +20,8 @@ async def _cancel_other_tasks() -> None:
 class GatewayThread:
     """``start()`` returns the URL once the gateway listens, or raises what start-up raised."""
 
-    def __init__(self, config: GatewayConfig) -> None:
-        self.config = config
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
         self.gateway: Gateway | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="gateway", daemon=True)
@@ -36,7 +36,7 @@ class GatewayThread:
             raise
 
     async def _start(self) -> str:
-        gateway = Gateway(self.config)
+        gateway = Gateway(self.settings)
         await gateway.start()
         self.gateway = gateway
         return gateway.url

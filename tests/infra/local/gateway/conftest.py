@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from infra.local.gateway import GatewayConfig, GatewayThread
+from infra.local.gateway import GatewaySettings, GatewayThread
 from strangler.core.routes import parse_route_table, save_route_table
 
 # several MB, not a multiple of any chunk size
@@ -269,7 +269,7 @@ def gateway(
     tmp = tmp_path_factory.mktemp("gateway")
     routes = tmp / "routes.json"
     write_table(routes, ROUTES)
-    config = GatewayConfig(
+    config = GatewaySettings(
         routes_path=routes,
         monolith_url=upstream_url,
         lambda_url=fake_lambda.url,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from infra.local.gateway import GatewayConfig, GatewayThread
+from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.gateway.settings import check_bind_address
 from infra.local.net import free_port
 from strangler.core.errors import ConfigError
@@ -91,7 +91,7 @@ def reloading_gateway(
 ) -> Iterator[RunningGateway]:
     routes = tmp_path / "routes.json"
     write_table(routes, ROUTES)
-    config = GatewayConfig(
+    config = GatewaySettings(
         routes_path=routes,
         monolith_url=upstream_url,
         lambda_url=fake_lambda.url,
@@ -170,7 +170,7 @@ def test_non_loopback_bind_is_refused(host: str, allowed: bool) -> None:
     if allowed:
         check_bind_address(host, allow_non_loopback=False)
     else:
-        with pytest.raises(ConfigError, match="--allow-non-loopback"):
+        with pytest.raises(ConfigError, match="allow_non_loopback"):
             check_bind_address(host, allow_non_loopback=False)
         check_bind_address(host, allow_non_loopback=True)
 
@@ -179,19 +179,29 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "infra.local.gateway", *args]
 
 
+def _settings_file(tmp_path: Path, **fields: Any) -> Path:
+    path = tmp_path / "gateway.json"
+    path.write_text(json.dumps(fields))
+    return path
+
+
 def test_cli_starts_serves_and_stops_on_sigterm(
     tmp_path: Path, upstream_url: str, fake_lambda: FakeLambda
 ) -> None:
     routes = tmp_path / "routes.json"
     write_table(routes, ROUTES)
     port = free_port()
+    settings = _settings_file(
+        tmp_path,
+        routes_path=str(routes),
+        monolith_url=upstream_url,
+        lambda_url=fake_lambda.url,
+        port=port,
+        access_log=str(tmp_path / "a.log"),
+    )
     proc = subprocess.Popen(
-        _cli("--routes", str(routes), "--monolith-url", upstream_url, "--lambda-url",
-             fake_lambda.url, "--port", str(port), "--access-log", str(tmp_path / "a.log")),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+        _cli("--settings", str(settings)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -211,25 +221,52 @@ def test_cli_starts_serves_and_stops_on_sigterm(
 def test_cli_refuses_non_loopback_and_has_help(tmp_path: Path) -> None:
     routes = tmp_path / "routes.json"
     write_table(routes, ROUTES)
+    settings = _settings_file(
+        tmp_path,
+        routes_path=str(routes),
+        monolith_url="http://127.0.0.1:1",
+        lambda_url="http://127.0.0.1:1",
+        host="0.0.0.0",
+    )
     refused = subprocess.run(
-        _cli("--routes", str(routes), "--monolith-url", "http://127.0.0.1:1", "--lambda-url",
-             "http://127.0.0.1:1", "--host", "0.0.0.0"),
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        _cli("--settings", str(settings)), capture_output=True, text=True, timeout=30
+    )
     assert refused.returncode == 2
-    assert "--allow-non-loopback" in refused.stderr
+    assert "allow_non_loopback" in refused.stderr
     helped = subprocess.run(_cli("--help"), capture_output=True, text=True, timeout=30)
     assert helped.returncode == 0
-    assert "--monolith-url" in helped.stdout
+    assert "--settings" in helped.stdout
 
 
 def test_cli_reports_a_bad_route_table(tmp_path: Path) -> None:
     routes = tmp_path / "routes.json"
     routes.write_text('{"version": 1, "routes": [{"route_key": "GET nope"}]}')
+    settings = _settings_file(
+        tmp_path,
+        routes_path=str(routes),
+        monolith_url="http://127.0.0.1:1",
+        lambda_url="http://127.0.0.1:1",
+        port=0,
+    )
     result = subprocess.run(
-        _cli("--routes", str(routes), "--monolith-url", "http://127.0.0.1:1", "--lambda-url",
-             "http://127.0.0.1:1", "--port", "0"),
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+        _cli("--settings", str(settings)), capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     assert "GET nope" in result.stderr
+
+
+def test_cli_reports_a_bad_setting_naming_file_and_key(tmp_path: Path) -> None:
+    settings = _settings_file(
+        tmp_path,
+        routes_path=str(tmp_path / "routes.json"),
+        monolith_url="http://127.0.0.1:1",
+        lambda_url="http://127.0.0.1:1",
+        trace_sample_rate=1.5,
+        reload_interval=0.2,
+    )
+    result = subprocess.run(
+        _cli("--settings", str(settings)), capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert f"{settings}: trace_sample_rate: must be <= 1" in result.stderr
+    assert f"{settings}: reload_interval: unknown key" in result.stderr

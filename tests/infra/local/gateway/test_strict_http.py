@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.gateway import GatewayConfig, GatewayThread
+from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.gateway.errors import error_body
 from infra.local.gateway.passthrough import STREAM_THRESHOLD
 from strangler.core.http1 import MAX_REQUEST_HEAD
@@ -58,7 +58,7 @@ def address(tmp_path_factory: pytest.TempPathFactory, upstream: RawUpstream) -> 
         ],
     }
     write_table(routes, table)
-    config = GatewayConfig(
+    config = GatewaySettings(
         routes_path=routes,
         monolith_url=f"http://127.0.0.1:{upstream.port}",
         lambda_url="http://127.0.0.1:9",

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from infra.local.gateway import GatewayConfig, GatewayThread
+from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.net import free_port
 from infra.local.postgres import RunningDatabase
@@ -151,7 +151,7 @@ def gateway(
         ],
     }
     save_route_table(parse_route_table(table, str(routes)), routes)
-    config = GatewayConfig(
+    config = GatewaySettings(
         routes_path=routes,
         monolith_url=monolith,
         lambda_url=lambda_service.url,
