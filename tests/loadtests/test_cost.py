@@ -373,15 +373,45 @@ def test_no_crossover_in_range_is_none(prices: Prices) -> None:
     assert crossover_rps(prices, lambda_=LAMBDA, fleet=FLEET, high=1.0) is None
 
 
+# Hand-computed figures for LAMBDA and FLEET, from AWS's published us-east-1 prices (first tier):
+# AWS Lambda pricing (https://aws.amazon.com/lambda/pricing/): x86 $0.0000166667 per GB-s,
+# $0.20 per 1M requests; Amazon API Gateway pricing (https://aws.amazon.com/api-gateway/pricing/):
+# HTTP APIs $1.00 per 1M; Amazon EC2 On-Demand pricing (https://aws.amazon.com/ec2/pricing/on-demand/):
+# t3.medium $0.0416 an hour; Elastic Load Balancing pricing
+# (https://aws.amazon.com/elasticloadbalancing/pricing/): ALB $0.0225 an hour plus $0.008 per
+# LCU-hour, one LCU = 25 new connections/s, 3,000 active connections, 1 GB/h, 1,000 rule
+# evaluations/s, the busiest dimension billed. A month is 730 h = 2,628,000 s.
+#
+# Lambda, 1M requests of 100 ms at 512 MB on x86: 0.5 GB * 0.1 s * 1M = 50,000 GB-s
+# * $0.0000166667 = $0.833335, + $0.20 requests = $1.033335; + $1.00 HTTP API = $2.033335.
+SERVERLESS_PER_MILLION = 2.033335
+# The ALB at the default traffic (10 requests a connection, 60 s open, 8 KiB a request): bytes
+# dominate, 8,192 B * 3,600 s / 2^30 = 0.0274658203125 GB/h = LCUs per rps.
+LCU_PER_RPS = 0.0274658203125
+# Two t3.medium (the minimum) and the ALB's hour: 2 * 0.0416 + 0.0225 = $0.1057 an hour.
+TWO_INSTANCES_AND_ALB_PER_HOUR = 0.1057
+
+
 def test_cost_curve_points(prices: Prices) -> None:
-    curve = cost_curve(prices, [1.0, 1000.0], lambda_=LAMBDA, fleet=FLEET)
-    assert [p.rps for p in curve] == [1.0, 1000.0]
-    assert curve[0].lambda_usd_month < curve[0].monolith_usd_month
-    assert curve[1].lambda_usd_month > curve[1].monolith_usd_month
-    assert curve[1].monolith_usd_month == FLEET.monthly(prices, 1000.0)
+    """Each point by hand from AWS's published prices (the pages named above)."""
+    curve = cost_curve(prices, [1.0, 10.0, 1000.0], lambda_=LAMBDA, fleet=FLEET)
+
+    assert [p.rps for p in curve] == [1.0, 10.0, 1000.0]
+    # Lambda: 2.628M requests a month per rps at $2.033335 per 1M.
+    assert curve[0].lambda_usd_month == pytest.approx(5.34360438, rel=1e-9)
+    assert curve[1].lambda_usd_month == pytest.approx(53.4360438, rel=1e-9)
+    assert curve[2].lambda_usd_month == pytest.approx(5343.60438, rel=1e-9)
+    # 1 rps: 2 instances, 0.0274658 LCU: (0.1057 + 0.0274658 * 0.008) * 730 = $77.3214.
+    assert curve[0].monolith_usd_month == pytest.approx(77.321400390625, rel=1e-9)
+    # 10 rps: (0.1057 + 0.274658 * 0.008) * 730 = $78.7650.
+    assert curve[1].monolith_usd_month == pytest.approx(78.76500390625, rel=1e-9)
+    # 1,000 rps: 200 rps an instance at 60% = 120 rps each, so ceil(1000 / 120) = 9 instances;
+    # 27.4658 LCU: (9 * 0.0416 + 0.0225 + 27.4658 * 0.008) * 730 = $450.1374.
+    assert curve[2].monolith_usd_month == pytest.approx(450.137390625, rel=1e-9)
 
 
 def test_compare_costs_for_the_report(prices: Prices) -> None:
+    """The report's figures at 50 rps, by hand from AWS's published prices (named above)."""
     inputs = CostInputs(
         memory_mb=512,
         architecture="x86_64",
@@ -391,16 +421,26 @@ def test_compare_costs_for_the_report(prices: Prices) -> None:
     )
     result = compare_costs(prices, inputs)
 
-    assert result.lambda_usd_per_million == pytest.approx(1.033335)
+    assert result.lambda_usd_per_million == pytest.approx(1.033335, rel=1e-9)
     assert result.api_gateway_usd_per_million == 1.00
-    assert result.serverless_usd_per_million == pytest.approx(2.033335)
-    assert result.monolith_usd_per_million == pytest.approx(
-        cost_per_million_monolith(prices, 50, capacity_rps_per_instance=200)
-    )
+    assert result.serverless_usd_per_million == pytest.approx(SERVERLESS_PER_MILLION, rel=1e-9)
+    # 50 rps: 2 instances, 1.373291 LCU: (0.1057 + 1.373291 * 0.008) * 730 = $85.181020 a month,
+    # over 50 * 2,628,000 = 131.4M requests = $0.648257 per 1M.
+    assert result.monolith_usd_per_million == pytest.approx(85.18101953125 / 131.4, rel=1e-9)
+    assert result.monolith_usd_per_million == pytest.approx(0.6482574, rel=1e-6)
     assert result.monolith_instances == 2
-    assert result.crossover_rps == crossover_rps(prices, lambda_=LAMBDA, fleet=FLEET)
-    assert result.curve[0].rps == 0.1 and result.curve[-1].rps == 10_000
-    assert len(result.curve) == 21  # 4 points a decade over 5 decades
+    # Below 240 rps the fleet is its minimum of 2, so Lambda (2.628 * $2.033335 = $5.3436 a month
+    # per rps) overtakes it where 5.3436 * rps = 730 * (0.1057 + 0.008 * 0.0274658 * rps):
+    # rps = 77.161 / (5.34360438 - 0.16040039) = 14.8867.
+    fleet_slope = 730 * 0.008 * LCU_PER_RPS
+    crossing = 730 * TWO_INSTANCES_AND_ALB_PER_HOUR / (2.628 * SERVERLESS_PER_MILLION - fleet_slope)
+    assert crossing == pytest.approx(14.8867380, rel=1e-7)
+    assert result.crossover_rps == pytest.approx(crossing, rel=1e-8)
+    # 0.1 to 10,000 rps, 4 points a decade: 21 points at 10^(k/4 - 1).
+    assert [p.rps for p in result.curve][::4] == [0.1, 1.0, 10.0, 100.0, 1000.0, 10_000.0]
+    assert len(result.curve) == 21
+    assert result.curve[1].rps == pytest.approx(10**-0.75, rel=1e-6)
+    assert result.curve[8].lambda_usd_month == pytest.approx(53.4360438, rel=1e-9)
     text = " ".join(result.assumptions)
     for expected in ("2026-11-23", "60%", "at least 2", "730 hours", "INIT", "2025-08-01"):
         assert expected in text

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.cost import PRICES_FILE
 from loadtests.report import build_report
 from loadtests.report.__main__ import main
 from loadtests.report.raw import PATHS
@@ -159,13 +160,44 @@ def test_cost_comes_from_the_cost_model(doc: dict) -> None:
     assert cost["lambda_usd_per_million"] == pytest.approx(expected, rel=1e-3)
 
 
+# The synthetic run priced by hand from AWS's published us-east-1 prices (AWS Lambda pricing,
+# https://aws.amazon.com/lambda/pricing/: x86 $0.0000166667 per GB-s, $0.20 per 1M requests;
+# Amazon API Gateway pricing, https://aws.amazon.com/api-gateway/pricing/: HTTP APIs $1.00 per
+# 1M; Amazon EC2 On-Demand pricing, https://aws.amazon.com/ec2/pricing/on-demand/: t3.medium
+# $0.0416/h; Elastic Load Balancing pricing, https://aws.amazon.com/elasticloadbalancing/pricing/:
+# ALB $0.0225/h + $0.008 per LCU-hour, 1 LCU = 1 GB/h processed). A month is 730 h.
+# Lambda: 512 MB at a mean 5.754 ms billed: 0.5 GB * 0.005754 s * 1M = 2,877 GB-s per 1M
+# requests * $0.0000166667 + $0.20 + $1.00 = $1.24795 per 1M.
+SERVERLESS_PER_MILLION = 2877 * 0.0000166667 + 0.20 + 1.00
+# Monolith at 10 req/s: capacity 10 req/s an instance at 60% = 6, so the minimum of 2 instances;
+# 10 req/s * 8 KiB * 3,600 s / 2^30 = 0.2747 GB/h = 0.2747 LCU:
+# (2 * 0.0416 + 0.0225 + 0.008 * 0.2747) * 730 = $78.765 a month over 26.28M requests.
+MONOLITH_PER_MILLION = (2 * 0.0416 + 0.0225 + 0.008 * 0.274658203125) * 730 / 26.28
+
+
 def test_verdict(doc: dict) -> None:
+    """p50 1.0 vs 1.4 ms and p99 1.5 vs 360 ms (the synthetic histograms); money by hand."""
     verdict = doc["verdict"]
+    assert doc["cost"]["serverless_usd_per_million"] == pytest.approx(SERVERLESS_PER_MILLION)
+    assert doc["cost"]["serverless_usd_per_million"] == pytest.approx(1.2479501, rel=1e-7)
+    assert doc["cost"]["monolith_usd_per_million"] == pytest.approx(MONOLITH_PER_MILLION)
+    assert doc["cost"]["monolith_usd_per_million"] == pytest.approx(2.9971463, rel=1e-7)
     assert verdict["faster_p50"] == "monolith"
     assert verdict["faster_p99"] == "monolith"
-    assert verdict["cheaper_at_observed_rps"] in ("lambda", "monolith")
-    assert verdict["text"].startswith("At 10 req/s the Lambda path was ")
-    assert "cold starts: 12, 1.2% of requests" in verdict["text"]
+    assert verdict["cheaper_at_observed_rps"] == "lambda"
+    assert verdict["p50_ratio"] == 1.4
+    assert verdict["p99_ratio"] == pytest.approx(360 / 1.5, rel=1e-3)
+    assert verdict["cost_ratio"] == round(SERVERLESS_PER_MILLION / MONOLITH_PER_MILLION, 4)
+    assert verdict["cost_ratio"] == 0.4164
+    # Per req/s a month Lambda costs 2.628 * $1.248 = $3.28; each fleet step of 6 req/s costs an
+    # instance, $30.37, ~$5.06 per req/s: Lambda never catches up.
+    assert verdict["crossover_rps"] is None
+    assert verdict["text"] == (
+        "At 10 req/s the Lambda path was 240x slower at p99, 1.4x slower at p50 "
+        "(cold starts: 12, 1.2% of requests, Init Duration p50 320 ms) and 2.4x cheaper per "
+        "million requests; Lambda stays cheaper at every traffic level modelled up to "
+        "10,000 req/s. Failed requests: the Lambda path 0.5%, 5 throttled."
+    )
 
 
 def test_series_are_per_second(doc: dict) -> None:
@@ -211,11 +243,63 @@ def test_html_has_the_five_figures_with_drawn_lines(html: str) -> None:
         assert any(a.strip() or b.strip() for a, b in drawn), plot
 
 
-def test_html_has_table_conditions_and_crossover(html: str, doc: dict) -> None:
-    assert 'id="side-by-side"' in html
-    assert "cgroup-v1" in html and "2 cores" in html
-    if doc["cost"]["crossover_rps"] is not None:
-        assert "crossover ~" in html
+def _cell_row(html: str, metric: str) -> tuple[str, str]:
+    row = re.search(
+        rf'<tr><td>{re.escape(metric)}</td><td class="num">([^<]*)</td>'
+        r'<td class="num">([^<]*)</td></tr>',
+        html,
+    )
+    assert row, metric
+    return row.group(1), row.group(2)
+
+
+def test_html_has_table_conditions_and_no_crossover(html: str) -> None:
+    table = re.search(r'<table id="side-by-side">(.*?)</table>', html, re.DOTALL)
+    assert table
+    body = table.group(1)
+    assert _cell_row(body, "Requests") == ("1,000", "1,000")
+    assert _cell_row(body, "Failed requests") == ("0 (0.00%)", "5 (0.50%)")
+    assert _cell_row(body, "Latency p50") == ("1.0 ms", "1.4 ms")
+    assert _cell_row(body, "Latency p99") == ("1.5 ms", "360 ms")
+    assert _cell_row(body, "Cold starts") == ("—", "12 (1.20%)")
+    assert _cell_row(body, "Init Duration p50 / max") == ("—", "320 ms / 350 ms")
+    assert _cell_row(body, "Peak DB connections") == ("6", "9")
+    assert _cell_row(body, "USD per 1M requests") == ("$3.00", "$1.25")
+    assert '<th scope="row">Host</th><td>2 cores, Python 3.11.9, Linux-6.1-x86_64</td>' in html
+    assert '<th scope="row">Lambda emulation limits</th><td>cgroup-v1</td>' in html
+    cost = re.search(r'<figure data-plot="cost-vs-traffic">(.*?)</figure>', html, re.DOTALL)
+    assert cost
+    assert "No crossover in the modelled range." in cost.group(1)
+    assert "crossover ~" not in cost.group(1)
+    assert "observed 10 req/s" in cost.group(1)
+
+
+def test_html_marks_the_crossover_when_lambda_gets_dearer(tmp_path: Path) -> None:
+    """The same run priced with a Lambda GB-s rate 100x AWS's ($0.0016667): by hand, Lambda
+    costs 2.628 * (2,877 * 0.0016667 + 1.20) = $15.755 a month per req/s; the two-instance fleet
+    $77.161 + $0.1604 per req/s (ALB bytes), so they cross at 77.161 / (15.755 - 0.1604) =
+    4.948 req/s, under the fleet's first step (12 req/s)."""
+    run_dir = write_synthetic(tmp_path / "run")
+    prices = json.loads(PRICES_FILE.read_text())
+    prices["lambda"]["duration_usd_per_gb_s"]["x86_64"] = 0.0016667
+    prices_path = tmp_path / "dear-lambda.json"
+    prices_path.write_text(json.dumps(prices))
+
+    report = build_report(run_dir, prices_path)
+
+    doc = json.loads((run_dir / "report.json").read_text())
+    lambda_month_per_rps = 2.628 * (2877 * 0.0016667 + 1.20)
+    crossing = 77.161 / (lambda_month_per_rps - 730 * 0.008 * 0.0274658203125)
+    assert crossing == pytest.approx(4.9479, rel=1e-4)
+    assert doc["cost"]["crossover_rps"] == pytest.approx(crossing, rel=1e-6)
+    assert report.verdict.cheaper_at_observed_rps == "monolith"
+    assert "Lambda costs more than the fleet from ~4.9 req/s on." in report.verdict.text
+    html = (run_dir / "index.html").read_text()
+    cost = re.search(r'<figure data-plot="cost-vs-traffic">(.*?)</figure>', html, re.DOTALL)
+    assert cost
+    assert "crossover ~4.9 req/s</text>" in cost.group(1)
+    assert "Lambda costs more above ~4.9 req/s." in cost.group(1)
+    assert str(prices_path) in html  # the assumptions name the prices file used
 
 
 def test_cold_starts_are_marked_on_the_latency_plot(html: str) -> None:
