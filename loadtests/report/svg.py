@@ -80,8 +80,13 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:
-    """Decades covering lo..hi (lo > 0), with 2 and 5 added when there are few decades."""
+    """Decades covering lo..hi (lo > 0), with 2 and 5 added when there are few decades.
+
+    At least one decade: values that are all one power of ten (100, 100) would otherwise give
+    an axis from 100 to 100, and a scale that divides by its zero length.
+    """
     first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    last = max(last, first + 1)
     decades = [10.0**e for e in range(first, last + 1)]
     if last - first <= 2:
         return sorted(d * m for d in decades for m in (1, 2, 5) if d * m <= 10.0**last)
@@ -170,10 +175,17 @@ def render_chart(chart: Chart) -> str:
     w = right - MARGIN_LEFT
     h = chart.height - MARGIN_TOP - MARGIN_BOTTOM
     bottom = top + h
-    xs = [p[0] for s in chart.series for p in s.points]
-    ys = [p[1] for s in chart.series for p in s.points]
-    xs += [r.value for r in chart.rules if r.axis == "x"]
-    ys += [r.value for r in chart.rules if r.axis == "y"]
+    # Points and rules at NaN or infinity (a metric of a run that recorded nothing) are left
+    # out: there is nowhere to draw them, and they would poison the axes' ranges.
+    drawn = [
+        (s, [(a, b) for a, b in s.points if math.isfinite(a) and math.isfinite(b)])
+        for s in chart.series
+    ]
+    rules = [r for r in chart.rules if math.isfinite(r.value)]
+    xs = [a for _, points in drawn for a, _ in points]
+    ys = [b for _, points in drawn for _, b in points]
+    xs += [r.value for r in rules if r.axis == "x"]
+    ys += [r.value for r in rules if r.axis == "y"]
     x, x_ticks = _scale(xs, chart.x_log, None)
     y, y_ticks = _scale(ys, chart.y_log, chart.y_min)
 
@@ -216,7 +228,7 @@ def render_chart(chart: Chart) -> str:
         f'<text transform="translate(14 {top + h / 2:.1f}) rotate(-90)" '
         f'text-anchor="middle" class="axis-label">{escape(chart.y_label)}</text>'
     )
-    for rule in chart.rules:
+    for rule in rules:
         if rule.axis == "x":
             out.append(
                 f'<line class="rule" x1="{px(rule.value):.1f}" y1="{top}" '
@@ -237,11 +249,10 @@ def render_chart(chart: Chart) -> str:
                 f'<text x="{MARGIN_LEFT + 4}" y="{py(rule.value) - 4:.1f}" '
                 f'fill="{rule.color}">{escape(rule.label)}</text>'
             )
-    for s in chart.series:
-        if s.points:
-            pixels = [(px(a), py(b)) for a, b in s.points]
-            out.append(_series_svg(s, pixels))
-    if not any(s.points for s in chart.series):
+    for s, points in drawn:
+        if points:
+            out.append(_series_svg(s, [(px(a), py(b)) for a, b in points]))
+    if not any(points for _, points in drawn):
         out.append(
             f'<text x="{MARGIN_LEFT + w / 2:.1f}" y="{top + h / 2:.1f}" '
             'text-anchor="middle" class="no-data">no data recorded</text>'

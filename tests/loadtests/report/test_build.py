@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from loadtests.cost import PRICES_FILE
-from loadtests.report import build_report
+from loadtests.report import RawRun, build_report, write_raw
 from loadtests.report.__main__ import main
 from loadtests.report.raw import PATHS
 from tests.loadtests.report.synthetic import (
@@ -22,6 +22,7 @@ from tests.loadtests.report.synthetic import (
     hdr_ms,
     lambda_latencies_us,
     lambda_reports,
+    meta,
     write_synthetic,
 )
 
@@ -347,3 +348,15 @@ def test_a_run_without_lambda_reports_has_no_cost_but_a_report(tmp_path: Path) -
     html = (run_dir / "index.html").read_text()
     assert html.count("<figure") == 5 and "no data recorded" in html
     assert math.isfinite(doc["paths"]["lambda"]["latency_ms"]["p99"])
+
+
+def test_a_run_that_recorded_nothing_still_has_a_report(tmp_path: Path) -> None:
+    """No requests, no samples, no REPORT lines (its log-axis plots raised ZeroDivisionError)."""
+    run_dir = tmp_path / "run"
+    write_raw(run_dir, RawRun(meta=meta(), histograms={}, counters={}))
+    report = build_report(run_dir)
+    assert report.verdict.text == "No comparison: the monolith path served no requests in this run."
+    html = (run_dir / "index.html").read_text()
+    assert html.count("<figure") == 5 and html.count("no data recorded") == 5
+    doc = json.loads((run_dir / "report.json").read_text())
+    assert doc["cost"] is None and doc["paths"]["lambda"]["requests"] == 0
