@@ -21,7 +21,8 @@ Handler = Callable[[argparse.Namespace, Config], int]
 
 
 def _progress(message: str) -> None:
-    err_console.print(f"[dim]·[/dim] {escape(message)}")
+    # soft_wrap: one message, one line (a terminal wraps it; a log keeps it whole)
+    err_console.print(f"[dim]·[/dim] {escape(message)}", soft_wrap=True)
 
 
 def cmd_up(args: argparse.Namespace, config: Config) -> int:

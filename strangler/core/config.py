@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from strangler.core import envvars
 from strangler.core.errors import ConfigError
@@ -38,6 +38,15 @@ DEFAULT_CONFIG_NAME = "strangler.toml"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 Seconds = Annotated[float, Field(gt=0)]
+
+
+def _check_path(path: str) -> str:
+    if not path.startswith("/") or any(c.isspace() or c in "?#" for c in path):
+        raise ValueError(f"must be a path such as /health (no query), got {path!r}")
+    return path
+
+
+HealthPath = Annotated[str, AfterValidator(_check_path)]
 
 
 class ProjectConfig(StrictModel):
@@ -76,6 +85,8 @@ class MonolithConfig(StrictModel):
     conn_max_age: Annotated[int, Field(ge=0)] = 60
     """Seconds; 0 closes the connection after each request."""
     start_timeout_s: Seconds = 60.0
+    health_path: HealthPath = "/health"
+    """What ``up`` polls: 200 means healthy; any other answer below 500 means it serves."""
 
 
 class LambdaServiceConfig(LambdaServiceOptions):

@@ -39,7 +39,7 @@ from strangler.progress import Progress
 from strangler.stack.launch import gateway_argv_for
 from strangler.stack.local import require_running
 from strangler.stack.processes import ProcessTable
-from strangler.stack.readiness import log_tail, wait_http_ok
+from strangler.stack.readiness import log_tail, wait_answering
 from strangler.stack.state import read_state, utc_now
 
 STRANGLER = Path(__file__).resolve().parent.parent
@@ -179,7 +179,7 @@ def _start_gateway(
     )
     record = processes.spawn(f"gateway-{path}", argv, env=dict(os.environ), cwd=config.root)
     url = f"http://127.0.0.1:{port}"
-    wait_http_ok(f"{url}/health", record, config.gateway.start_timeout_s)
+    wait_answering(f"{url}{config.monolith.health_path}", record, config.gateway.start_timeout_s)
     return url
 
 

@@ -25,7 +25,13 @@ from strangler.stack import launch
 from strangler.stack.database import database_provider, database_running
 from strangler.stack.launch import GATEWAY, LAMBDA, MONOLITH, XRAY
 from strangler.stack.processes import ProcessTable
-from strangler.stack.readiness import log_tail, wait_http_ok, wait_log_line
+from strangler.stack.readiness import (
+    failure_reason,
+    read_since,
+    wait_answering,
+    wait_http_ok,
+    wait_log_line,
+)
 from strangler.stack.state import (
     access_log_path,
     read_state,
@@ -88,6 +94,7 @@ class LocalStack:
         self.progress(f"{step}: django-admin {' '.join(args)}")
         log_path = self.processes.log_dir / f"{step}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        offset = log_path.stat().st_size if log_path.exists() else 0
         with log_path.open("ab") as log:
             result = subprocess.run(
                 launch.django_admin_argv(args),
@@ -98,9 +105,10 @@ class LocalStack:
                 check=False,
             )
         if result.returncode != 0:
+            reason = failure_reason(read_since(log_path, offset)) or "no error in its log"
             raise DatabaseError(
-                f"{step} failed (exit {result.returncode}). Last lines of {log_path}:\n"
-                f"{log_tail(log_path)}"
+                f"{step} failed (django-admin exited with status {result.returncode}): "
+                f"{reason} (log: {log_path})"
             )
 
     def _start_monolith(self, env: dict[str, str], started: list[Callable[[], object]]) -> str:
@@ -116,8 +124,15 @@ class LocalStack:
             MONOLITH, argv, env={**env, "PGAPPNAME": MONOLITH}, cwd=self.config.django_path
         )
         started.append(lambda: self.processes.stop(MONOLITH))
-        wait_http_ok(f"{url}/health", record, self.config.monolith.start_timeout_s)
-        self.progress(f"monolith: healthy (pid {record.pid})")
+        status = wait_answering(f"{url}{cfg.health_path}", record, cfg.start_timeout_s)
+        if 200 <= status < 300:
+            self.progress(f"monolith: healthy (pid {record.pid})")
+        else:
+            self.progress(
+                f"monolith: serving (pid {record.pid}); GET {cfg.health_path} answered HTTP "
+                f"{status}, not 200: set [monolith] health_path to a route of yours that "
+                "answers 200 when the application is healthy"
+            )
         return url
 
     def _start_lambda_service(
@@ -168,7 +183,8 @@ class LocalStack:
         )
         record = self.processes.spawn(GATEWAY, argv, env=dict(os.environ), cwd=self.config.root)
         started.append(lambda: self.processes.stop(GATEWAY))
-        wait_http_ok(f"{url}/health", record, cfg.start_timeout_s)
+        # any answer proves the gateway serves: the monolith behind it is already checked
+        wait_answering(f"{url}{self.config.monolith.health_path}", record, cfg.start_timeout_s)
         self.progress(f"gateway: ready (pid {record.pid})")
         return url
 

@@ -25,6 +25,8 @@ class ProcessRecord:
     create_time: float
     argv: tuple[str, ...]
     log: str
+    log_offset: int = 0
+    """Size of the log when the process started: what it wrote itself comes after."""
 
     def is_alive(self) -> bool:
         try:
@@ -54,6 +56,7 @@ class ProcessTable:
         self.pid_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
+        offset = log_path.stat().st_size if log_path.exists() else 0
         with log_path.open("ab") as log:
             # its own session: the process outlives the CLI and gets no Ctrl-C from its terminal
             proc = subprocess.Popen(
@@ -71,6 +74,7 @@ class ProcessTable:
             create_time=psutil.Process(proc.pid).create_time(),
             argv=tuple(argv),
             log=str(log_path),
+            log_offset=offset,
         )
         (self.pid_dir / f"{name}.json").write_text(json.dumps(asdict(record)))
         return record
