@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from loadtests.report import build_report
+from loadtests.report.svg import LAMBDA_COLOR, MONOLITH_COLOR
+from tests.loadtests.report import png
 from tests.loadtests.report.synthetic import write_synthetic
 
 CHROMIUM = shutil.which("chromium") or (
@@ -79,11 +83,61 @@ def test_rendered_dom_has_the_figures(page: Path, tmp_path: Path) -> None:
     assert _console(result.stderr) == []
 
 
-def test_screenshot_is_not_blank(page: Path, tmp_path: Path) -> None:
+# Colours of index.html's own CSS, and of the plots' lines (loadtests.report.svg).
+PAGE_BACKGROUND = (246, 247, 249)  # body: #f6f7f9
+TABLE_HEAD = (240, 242, 245)  # th: #f0f2f5
+ROW_BORDER = (234, 236, 239)  # th, td: border-bottom 1px #eaecef
+TABLE_ROWS = 16  # the side-by-side table's metrics for this run (Requests .. USD per 1M)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _longest_run(row: list[tuple[int, int, int]], colour: tuple[int, int, int]) -> int:
+    best = current = 0
+    for pixel in row:
+        current = current + 1 if pixel == colour else 0
+        best = max(best, current)
+    return best
+
+
+def _dark(pixels: list[tuple[int, int, int]]) -> int:
+    return sum(1 for r, g, b in pixels if r + g + b < 350)  # text is #1f2328
+
+
+def test_screenshot_shows_the_table_and_the_plots(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
     result = _chromium(tmp_path, "--window-size=900,3200", f"--screenshot={shot}", page.as_uri())
     assert result.returncode == 0, result.stderr[-2000:]
-    data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    # A blank 900x3200 page compresses to a few KB; five plots and two tables do not.
-    assert len(data) > 60_000, len(data)
+    image = png.decode(shot.read_bytes())
+    assert (image.width, image.height) == (900, 3200)
+    rows = [image.row(y) for y in range(image.height)]
+    colours = Counter(pixel for row in rows for pixel in row)
+
+    # The page's own background beside the 860 px column, and far more than one colour
+    # (a blank page has one): text, tables, five plots.
+    assert {row[5] for row in rows} == {PAGE_BACKGROUND}
+    assert len(colours) > 500, len(colours)
+
+    # The side-by-side table: its header band, then a 1 px border under the header and under
+    # each of its rows, evenly spaced, and no more borders right after the last one.
+    head = [y for y, row in enumerate(rows) if _longest_run(row, TABLE_HEAD) >= 600]
+    assert head
+    borders = [
+        y for y, row in enumerate(rows) if y > head[0] and _longest_run(row, ROW_BORDER) >= 600
+    ]
+    table = borders[: TABLE_ROWS + 1]
+    assert table[0] - head[-1] == 1  # the header's own border
+    gaps = [b - a for a, b in itertools.pairwise(table)]
+    assert len(gaps) == TABLE_ROWS and all(25 <= gap <= 40 for gap in gaps), gaps
+    assert len(borders) == TABLE_ROWS + 1 or borders[TABLE_ROWS + 1] - table[-1] > 100
+    # every row has its metric's name on the left and the Lambda figure on the right
+    for top, bottom in itertools.pairwise(table):
+        band = rows[top + 1 : bottom]
+        assert _dark([p for row in band for p in row[20:300]]) > 20, top
+        assert _dark([p for row in band for p in row[600:880]]) > 10, top
+
+    # The plots' lines, drawn in each path's colour.
+    assert colours[_rgb(MONOLITH_COLOR)] > 1000
+    assert colours[_rgb(LAMBDA_COLOR)] > 1000
