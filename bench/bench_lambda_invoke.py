@@ -27,8 +27,8 @@ from urllib.request import urlopen
 
 from infra.local.lambda_service.spec import (
     FunctionSpec,
+    ServiceConfig,
     ServiceSettings,
-    service_config_to_json,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -96,9 +96,11 @@ def main() -> None:
         code.mkdir()
         (code / "bench_handler.py").write_text(HANDLER)
         settings = ServiceSettings(log_dir=str(Path(tmp) / "logs"), enforce_limits=args.limits)
-        functions = (FunctionSpec("bench", "bench_handler.handler", (str(code),)),)
+        functions = (
+            FunctionSpec(name="bench", handler="bench_handler.handler", code_paths=(str(code),)),
+        )
         config = Path(tmp) / "service.json"
-        config.write_text(service_config_to_json(settings, functions))
+        config.write_text(ServiceConfig(settings=settings, functions=functions).model_dump_json())
         # A separate process, as under the gateway: the client must not share the GIL.
         service = subprocess.Popen(
             [sys.executable, "-m", "infra.local.lambda_service", "--config", str(config)],

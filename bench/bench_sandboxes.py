@@ -52,7 +52,7 @@ from bench_init_duration import (
     wildrydes_database,
 )
 
-from infra.local.lambda_service.spec import ServiceSettings, service_config_to_json
+from infra.local.lambda_service.spec import ServiceConfig, ServiceSettings
 
 
 def start_service(config: Path) -> tuple[subprocess.Popen[str], str, str]:
@@ -212,9 +212,8 @@ def main() -> None:
             idle_timeout_s=3600.0,
         )
         config = work / "service.json"
-        config.write_text(
-            service_config_to_json(settings, (function_spec(database_url, args.memory),))
-        )
+        functions = (function_spec(database_url, args.memory),)
+        config.write_text(ServiceConfig(settings=settings, functions=functions).model_dump_json())
         service, url, mode = start_service(config)
         sandbox_pids: set[int] = set()
         try:

@@ -5,17 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from infra.local.lambda_service.spec import FunctionSpec, ServiceSettings
+from infra.local.lambda_service.spec import FunctionSpec, ServiceConfig, ServiceSettings
 from serverless import environment as function_env
 from strangler.core import envvars
 from strangler.core.config import Config, FunctionConfig
-from strangler.core.errors import ConfigError
+from strangler.core.lambda_model import LambdaServiceOptions
+from strangler.core.model import load
 
 # The function package must be importable in the sandbox next to the user's Django project.
 SERVERLESS_ROOT = Path(function_env.__file__).resolve().parent.parent
 
 
 def function_spec(config: Config, function: FunctionConfig, database_url: str) -> FunctionSpec:
+    """``function`` whole, plus where its code is and what Django needs to start."""
     code_paths = tuple(dict.fromkeys([str(config.django_path), str(SERVERLESS_ROOT)]))
     environment = {
         function_env.DJANGO_SETTINGS_MODULE: config.django.settings,
@@ -25,23 +27,11 @@ def function_spec(config: Config, function: FunctionConfig, database_url: str) -
         **{k: v for k, v in tracing_environment(config).items() if not k.startswith("AWS_")},
         **function.environment,
     }
-    spec = FunctionSpec(
-        name=function.name,
-        handler=function.handler,
-        code_paths=code_paths,
-        memory_mb=function.memory_mb,
-        timeout_s=function.timeout_s,
-        reserved_concurrency=function.reserved_concurrency,
-        provisioned_concurrency=function.provisioned_concurrency,
-        architecture=function.architecture,
-        environment=environment,
+    return load(
+        FunctionSpec,
+        {**dict(function), "code_paths": code_paths, "environment": environment},
+        f"{config.source}: [[functions]] {function.name}",
     )
-    try:
-        return spec.validate(f"{config.source}: [[functions]]")
-    except ConfigError:
-        raise
-    except ValueError as exc:
-        raise ConfigError(f"{config.source}: [[functions]] {function.name}: {exc}") from None
 
 
 def tracing_environment(config: Config) -> dict[str, str]:
@@ -66,17 +56,29 @@ def gateway_tracing(config: Config) -> dict[str, Any]:
 
 
 def service_settings(config: Config, port: int) -> ServiceSettings:
-    svc = config.lambda_service
-    return ServiceSettings(
-        host=svc.host,
-        port=port,
-        region=svc.region,
-        account_concurrency=svc.account_concurrency,
-        scale_limit_per_10s=svc.scale_limit_per_10s,
-        idle_timeout_s=svc.idle_timeout_s,
-        init_timeout_s=svc.init_timeout_s,
-        log_dir=str(config.run_dir / "lambda-logs"),
-        enforce_limits=svc.enforce_limits,
-        xray_daemon_address=config.tracing.daemon_address if config.tracing.enabled else None,
-        trace_sample_rate=config.tracing.sample_rate,
-    ).validate(f"{config.source}: [lambda]")
+    """``[lambda]`` whole (but what only the CLI uses), plus the port, logs and tracing."""
+    shared = config.lambda_service.model_dump(include=set(LambdaServiceOptions.model_fields))
+    tracing = config.tracing
+    return load(
+        ServiceSettings,
+        {
+            **shared,
+            "port": port,
+            "log_dir": str(config.run_dir / "lambda-logs"),
+            "xray_daemon_address": tracing.daemon_address if tracing.enabled else None,
+            "trace_sample_rate": tracing.sample_rate,
+        },
+        f"{config.source}: [lambda]",
+    )
+
+
+def service_config(config: Config, port: int, database_url: str) -> ServiceConfig:
+    """The local Lambda service's whole configuration: every ``[[functions]]`` entry."""
+    return load(
+        ServiceConfig,
+        {
+            "settings": service_settings(config, port),
+            "functions": tuple(function_spec(config, f, database_url) for f in config.functions),
+        },
+        str(config.source),
+    )

@@ -67,12 +67,10 @@ def monolith_argv(config: Config, port: int) -> list[str]:
 
 def lambda_service_argv(config: Config, port: int, database_url: str) -> list[str]:
     """The local Lambda service, serving every ``[[functions]]`` entry; writes its spec file."""
-    from infra.local.lambda_service.spec import service_config_to_json
-    from strangler.stack.functions import function_spec, service_settings
+    from strangler.stack.functions import service_config
 
-    functions = tuple(function_spec(config, f, database_url) for f in config.functions)
     service_file = config.run_dir / "lambda-service.json"
-    service_file.write_text(service_config_to_json(service_settings(config, port), functions))
+    service_file.write_text(service_config(config, port, database_url).model_dump_json(indent=2))
     return [sys.executable, "-m", "infra.local.lambda_service", "--config", str(service_file)]
 
 

@@ -2,8 +2,8 @@
 
 Public API::
 
-    settings, functions = load_service_config("service.json")
-    with LambdaService(settings, functions) as service:
+    config = load_service_config("service.json")  # a ServiceConfig
+    with LambdaService(config.settings, config.functions) as service:
         service.url  # http://127.0.0.1:<port>, for boto3's endpoint_url
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from .result import InvokeResult
 from .service import LambdaService
-from .spec import FunctionSpec, ServiceSettings, load_service_config, parse_service_config
+from .spec import FunctionSpec, ServiceConfig, ServiceSettings, load_service_config
 
 __all__ = [
     "FunctionSpec",
     "InvokeResult",
     "LambdaService",
+    "ServiceConfig",
     "ServiceSettings",
     "load_service_config",
-    "parse_service_config",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from strangler.core.errors import StranglerError
 
 from .service import LambdaService
-from .spec import load_service_config
+from .spec import ServiceConfig, load_service_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,17 +28,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         required=True,
         help='JSON file: {"settings": {...}, "functions": [{"name", "handler", "code_paths"}]}',
     )
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help=(
+            "once started, print the settings and functions the service runs with, as one "
+            "line of JSON in the --config format, before the ready line"
+        ),
+    )
     args = parser.parse_args(argv)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        settings, functions = load_service_config(args.config)
-        service = LambdaService(settings, functions).start()
+        config = load_service_config(args.config)
+        service = LambdaService(config.settings, config.functions).start()
     except StranglerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     try:
+        if args.print_config:
+            running = ServiceConfig(
+                settings=service.settings, functions=tuple(service.functions.values())
+            )
+            print(running.model_dump_json(), flush=True)
         print(f"lambda service ready at {service.url} (limits: {service.limits.mode})", flush=True)
         stop.wait()
     finally:

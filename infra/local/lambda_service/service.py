@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from infra.local.xray.emitter import UdpSegmentEmitter
+from strangler.core.lambda_model import function_arn
 
 from . import faults
 from .errors import FunctionNotFoundError, RequestTooLargeError, ThrottledError
@@ -62,9 +63,8 @@ class _TraceClock:
 
 class LambdaService:
     def __init__(self, settings: ServiceSettings, functions: Iterable[FunctionSpec]) -> None:
-        self.settings = settings.validate()
-        self.functions = {f.name: f.validate() for f in functions}
-        validate_functions(self.settings, tuple(self.functions.values()))
+        self.settings = settings
+        self.functions = {f.name: f for f in validate_functions(settings, functions).functions}
         self.limits = Limits(settings.enforce_limits)
         self._runtime = RuntimeApiServer(settings.host)
         self._pool = SandboxPool(
@@ -124,7 +124,7 @@ class LambdaService:
     def resolve(self, name: str) -> FunctionSpec:
         spec = self.functions.get(name)
         if spec is None:
-            arn = FunctionSpec(name, "x.y", (".",)).arn(self.settings.region)
+            arn = function_arn(name, self.settings.region)
             raise FunctionNotFoundError(f"Function not found: {arn}")
         return spec
 

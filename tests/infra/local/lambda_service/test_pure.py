@@ -31,9 +31,9 @@ from infra.local.lambda_service.scheduler import (
 )
 from infra.local.lambda_service.spec import (
     FunctionSpec,
+    ServiceConfig,
     ServiceSettings,
     load_service_config,
-    service_config_to_json,
 )
 from strangler.core.errors import ConfigError
 
@@ -164,55 +164,50 @@ def test_config_round_trip(tmp_path: Path) -> None:
     settings = ServiceSettings(port=9001, log_dir=str(tmp_path), scale_limit_per_10s=5)
     functions = (
         FunctionSpec(
-            "rides", "app.handler", ("src",), reserved_concurrency=4, environment={"A": "1"}
+            name="rides",
+            handler="app.handler",
+            code_paths=("src",),
+            reserved_concurrency=4,
+            environment={"A": "1"},
         ),
     )
     path = tmp_path / "service.json"
-    path.write_text(service_config_to_json(settings, functions))
-    assert load_service_config(path) == (settings, functions)
+    path.write_text(ServiceConfig(settings=settings, functions=functions).model_dump_json())
+    assert load_service_config(path) == ServiceConfig(settings=settings, functions=functions)
+
+
+FN = {"name": "f", "handler": "a.b", "code_paths": ["."]}
 
 
 @pytest.mark.parametrize(
-    ("functions", "settings", "field"),
+    ("functions", "settings", "key"),
     [
-        ([{"name": "f", "handler": "a.b", "code_paths": ["."], "memory_mb": 64}], {}, "memory_mb"),
-        ([{"name": "f", "handler": "nodot", "code_paths": ["."]}], {}, "handler"),
-        ([{"name": "f", "handler": "a.b", "code_paths": ["."], "timeout_s": "3"}], {}, "timeout_s"),
-        ([{"name": "f", "handler": "a.b", "code_paths": ["."], "colour": 1}], {}, "colour"),
+        ([{**FN, "memory_mb": 64}], {}, "functions[0].memory_mb"),
+        ([{**FN, "handler": "nodot"}], {}, "functions[0].handler"),
+        ([{**FN, "timeout_s": "3"}], {}, "functions[0].timeout_s"),
+        ([{**FN, "colour": 1}], {}, "functions[0].colour"),
+        ([{**FN, "code_paths": []}], {}, "functions[0].code_paths"),
+        ([{"name": "f", "handler": "a.b"}], {}, "functions[0].code_paths"),
+        ([{**FN, "environment": {"AWS_REGION": "x"}}], {}, "functions[0].environment"),
         (
-            [
-                {
-                    "name": "f",
-                    "handler": "a.b",
-                    "code_paths": ["."],
-                    "environment": {"AWS_REGION": "x"},
-                }
-            ],
+            [{**FN, "reserved_concurrency": 1, "provisioned_concurrency": 2}],
             {},
-            "environment",
+            "functions[0].provisioned_concurrency",
         ),
-        (
-            [
-                {
-                    "name": "f",
-                    "handler": "a.b",
-                    "code_paths": ["."],
-                    "reserved_concurrency": 1,
-                    "provisioned_concurrency": 2,
-                }
-            ],
-            {},
-            "provisioned_concurrency",
-        ),
-        ([], {"enforce_limits": "on"}, "enforce_limits"),
-        ([], {"account_concurrency": 0}, "account_concurrency"),
+        ([FN, FN], {}, "functions"),
+        ([{**FN, "reserved_concurrency": 2}], {"account_concurrency": 1}, "functions"),
+        ([], {"enforce_limits": "on"}, "settings.enforce_limits"),
+        ([], {"account_concurrency": 0}, "settings.account_concurrency"),
+        ([], {"xray_daemon_address": "nope"}, "settings.xray_daemon_address"),
+        ([], {"trace_sample_rate": 2}, "settings.trace_sample_rate"),
+        ([], {"log_dir": ""}, "settings.log_dir"),
     ],
 )
-def test_config_errors_name_the_field_and_file(
-    tmp_path: Path, functions: list[object], settings: dict[str, object], field: str
+def test_config_errors_name_the_key_and_file(
+    tmp_path: Path, functions: list[object], settings: dict[str, object], key: str
 ) -> None:
     path = tmp_path / "service.json"
     path.write_text(json.dumps({"settings": settings, "functions": functions}))
-    with pytest.raises(ConfigError, match=f"`{field}`") as info:
+    with pytest.raises(ConfigError) as info:
         load_service_config(path)
-    assert str(path) in str(info.value)
+    assert str(info.value).startswith(f"{path}: {key}: ")

@@ -64,7 +64,7 @@ HANDLERS = textwrap.dedent(
 
 
 def _spec(name: str, handler: str, code: Path, **kwargs: object) -> FunctionSpec:
-    return FunctionSpec(name, handler, (str(code),), **kwargs)  # type: ignore[arg-type]
+    return FunctionSpec(name=name, handler=handler, code_paths=(str(code),), **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

@@ -48,7 +48,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaService]
         )
     )
     settings = ServiceSettings(port=0, log_dir=str(tmp_path_factory.mktemp("logs")))
-    functions = [FunctionSpec("echo", "handlers.echo", (str(code),))]
+    functions = [FunctionSpec(name="echo", handler="handlers.echo", code_paths=(str(code),))]
     svc = LambdaService(settings, functions).start()
     try:
         yield svc

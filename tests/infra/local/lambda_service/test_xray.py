@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from infra.local.lambda_service.sandbox import sandbox_environment
-from infra.local.lambda_service.spec import (
-    FunctionSpec,
-    ServiceSettings,
-    parse_service_config,
-    service_config_to_json,
-)
+from infra.local.lambda_service.spec import FunctionSpec, ServiceConfig, ServiceSettings
 from infra.local.lambda_service.xray import (
     InvocationTimes,
     begin_invocation_trace,
     invocation_segments,
 )
 from infra.local.xray.protocol import TraceHeader
-from strangler.core.errors import ConfigError
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn"
@@ -87,21 +82,17 @@ def test_a_warm_failed_invocation() -> None:
 
 def test_settings_round_trip_and_validation() -> None:
     settings = ServiceSettings(xray_daemon_address="127.0.0.1:2999", trace_sample_rate=0.5)
-    spec = FunctionSpec("fn", "m.h", (".",))
-    parsed, _ = parse_service_config(json.loads(service_config_to_json(settings, (spec,))))
-    assert parsed == settings
-    assert (
-        parse_service_config(json.loads(service_config_to_json(ServiceSettings(), ())))[0]
-        == ServiceSettings()
-    )
-    with pytest.raises(ConfigError, match="trace_sample_rate"):
-        ServiceSettings(trace_sample_rate=2).validate()
-    with pytest.raises(ConfigError, match="xray_daemon_address"):
-        ServiceSettings(xray_daemon_address="nope").validate()
+    spec = FunctionSpec(name="fn", handler="m.h", code_paths=(".",))
+    config = ServiceConfig(settings=settings, functions=(spec,))
+    assert ServiceConfig.model_validate_json(config.model_dump_json()).settings == settings
+    with pytest.raises(ValidationError, match="trace_sample_rate"):
+        ServiceSettings(trace_sample_rate=2)
+    with pytest.raises(ValidationError, match="xray_daemon_address"):
+        ServiceSettings(xray_daemon_address="nope")
 
 
 def test_the_sandbox_gets_the_daemon_address_only_with_tracing_on() -> None:
-    spec = FunctionSpec("fn", "m.h", (".",))
+    spec = FunctionSpec(name="fn", handler="m.h", code_paths=(".",))
     common = dict(
         region="us-east-1",
         runtime_api="127.0.0.1:1",

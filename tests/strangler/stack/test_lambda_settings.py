@@ -1,0 +1,152 @@
+"""Every ``[lambda]`` and ``[[functions]]`` setting reaches the Lambda service's own process.
+
+The stack writes one ``ServiceConfig`` file (``lambda_service_argv``) and the service child
+validates it with the same model. Here every setting differs from its default; the child,
+started exactly as ``strangler up`` starts it, prints what it runs with (``--print-config``)
+and answers GetFunction, so a setting dropped on the way fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from infra.local.lambda_service.spec import FunctionSpec, ServiceSettings
+from strangler.core.config import load_config
+from strangler.stack.functions import SERVERLESS_ROOT
+from strangler.stack.launch import lambda_service_argv
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DATABASE_URL = "postgresql://probe@127.0.0.1:1/unused"
+HANDLER = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'probe'}\n"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "probe.py").write_text(HANDLER)
+    path = tmp_path / "strangler.toml"
+    path.write_text(
+        f"""
+[project]
+run_dir = "{tmp_path / "run"}"
+[django]
+path = "project"
+settings = "probe_settings"
+asgi = "probe:application"
+[lambda]
+host = "localhost"
+port = 9
+region = "eu-west-1"
+account_concurrency = 40
+scale_limit_per_10s = 7
+idle_timeout_s = 120.5
+init_timeout_s = 9.5
+enforce_limits = "off"
+start_timeout_s = 12.0
+[tracing]
+enabled = true
+sample_rate = 0.25
+port = 2999
+[[functions]]
+name = "probe"
+handler = "probe.handler"
+memory_mb = 256
+timeout_s = 12.5
+reserved_concurrency = 3
+provisioned_concurrency = 1
+architecture = "arm64"
+[functions.environment]
+PROBE = "on"
+"""
+    )
+    return path
+
+
+def assert_nothing_at_its_default(model: type[Any], values: dict[str, Any]) -> None:
+    """A field added to the models later must be given a value here too."""
+    for name, field in model.model_fields.items():
+        if not field.is_required():
+            default = field.get_default(call_default_factory=True)
+            assert values[name] != default, f"{model.__name__}.{name} is left at {default!r}"
+
+
+def test_every_service_and_function_setting_reaches_the_child(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path), environ={})
+    config.run_dir.mkdir()
+    port = free_port()
+    argv = lambda_service_argv(config, port, DATABASE_URL)
+    with (tmp_path / "stderr.log").open("w") as stderr:
+        child = subprocess.Popen(
+            [*argv, "--print-config"],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        try:
+            assert child.stdout is not None
+            printed = child.stdout.readline()
+            ready = child.stdout.readline()
+            assert ready.startswith(f"lambda service ready at http://localhost:{port}"), (
+                printed + ready + (tmp_path / "stderr.log").read_text()
+            )
+            url = f"http://localhost:{port}/2015-03-31/functions/probe"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                described = json.load(response)
+        finally:
+            child.terminate()
+            child.wait(30)
+
+    running = json.loads(printed)
+    assert running["settings"] == {
+        "host": "localhost",
+        "region": "eu-west-1",
+        "account_concurrency": 40,
+        "scale_limit_per_10s": 7,
+        "idle_timeout_s": 120.5,
+        "init_timeout_s": 9.5,
+        "enforce_limits": "off",
+        "port": port,
+        "log_dir": str(tmp_path / "run" / "lambda-logs"),
+        "xray_daemon_address": "127.0.0.1:2999",
+        "trace_sample_rate": 0.25,
+    }
+    (function,) = running["functions"]
+    assert function == {
+        "name": "probe",
+        "handler": "probe.handler",
+        "memory_mb": 256,
+        "timeout_s": 12.5,
+        "reserved_concurrency": 3,
+        "provisioned_concurrency": 1,
+        "architecture": "arm64",
+        "environment": {
+            "DJANGO_SETTINGS_MODULE": "probe_settings",
+            "STRANGLER_DJANGO_ASGI": "probe:application",
+            "DATABASE_URL": DATABASE_URL,
+            "STRANGLER_TRACING": "1",
+            "STRANGLER_TRACING_SAMPLE_RATE": "0.25",
+            "PROBE": "on",
+        },
+        "code_paths": [str(tmp_path / "project"), str(SERVERLESS_ROOT)],
+    }
+    assert_nothing_at_its_default(ServiceSettings, running["settings"])
+    assert_nothing_at_its_default(FunctionSpec, function)
+
+    configuration = described["Configuration"]
+    assert configuration["FunctionArn"] == "arn:aws:lambda:eu-west-1:123456789012:function:probe"
+    assert (configuration["Handler"], configuration["MemorySize"]) == ("probe.handler", 256)
+    assert (configuration["Timeout"], configuration["Architectures"]) == (12.5, ["arm64"])
+    assert configuration["Environment"]["Variables"]["PROBE"] == "on"
+    assert described["Concurrency"] == {"ReservedConcurrentExecutions": 3}
