@@ -12,6 +12,10 @@ asyncio, pinned to the other CPUs, together with the upstream).
    latency at p50 and p99.
 2. Throughput: ``--connections`` closed-loop keep-alive connections through the gateway for
    ``--seconds``; requests per second completed.
+
+Both phases also report the gateway's CPU time per request (from ``/proc/<pid>/task/*/
+schedstat``, in ns): on a shared machine, latency percentiles mostly measure the run queue,
+while CPU time per request still compares two builds of the gateway.
 """
 
 from __future__ import annotations
@@ -142,6 +146,14 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of all of a process's threads so far (Linux schedstat, ns resolution)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
+
+
 def _spawn(argv: list[str], cpus: set[int] | None) -> subprocess.Popen[str]:
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     if cpus:
@@ -197,13 +209,22 @@ def main() -> None:
         try:
             ports = {"direct": upstream_port, "gateway": gateway_port}
             asyncio.run(fixed_rate(ports, args.rate, 1.0))  # warm-up
+            cpu_start = cpu_seconds(gateway.pid)
             lat = asyncio.run(fixed_rate(ports, args.rate, args.seconds))
+            cpu_fixed = cpu_seconds(gateway.pid) - cpu_start
+            cpu_start = cpu_seconds(gateway.pid)
             rps = asyncio.run(max_throughput(gateway_port, args.connections, args.seconds))
+            cpu_loaded = cpu_seconds(gateway.pid) - cpu_start
         finally:
             for proc in (gateway, upstream):
                 proc.terminate()
                 proc.wait(10)
     _report(args, lat, rps, gateway_cpus)
+    served = rps * args.seconds
+    print(
+        f"gateway CPU per request: {cpu_fixed / len(lat['gateway']) * 1e6:.1f} us at "
+        f"{args.rate:g} req/s, {cpu_loaded / served * 1e6:.1f} us at full throughput"
+    )
 
 
 def _report(

@@ -29,7 +29,6 @@ from strangler.core.http1 import HttpProtocolError, RequestHead, parse_request_h
 
 IDLE_TIMEOUT_S = 75.0  # aiohttp's keep-alive timeout, so both paths close idle clients alike
 FAST_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_REFUSED_HEADERS = frozenset({"transfer-encoding", "expect", "upgrade"})
 
 
 @dataclass
@@ -58,7 +57,7 @@ def simple_request(head: RequestHead) -> RawRequest | None:
     if not path.startswith("/") or "%" in path or "/." in path or "//" in path or "#" in target:
         return None
     headers: CIMultiDict[str] = CIMultiDict(head.headers)
-    if not _REFUSED_HEADERS.isdisjoint(name.lower() for name, _ in head.headers):
+    if "expect" in headers or "upgrade" in headers:  # Transfer-Encoding: ``head.chunked``
         return None
     return RawRequest(head.method, target, path, headers, head.content_length or 0)
 
