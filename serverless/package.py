@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,14 @@ def pinned_requirements(distributions: Iterable[str] = RUNTIME_DISTRIBUTIONS) ->
     return tuple(f"{name}=={importlib.metadata.version(name)}" for name in distributions)
 
 
+def runtime_distributions(imported: Iterable[str]) -> tuple[str, ...]:
+    """The function's own distributions plus those the project imports, each named once."""
+    names: dict[str, str] = {}
+    for name in (*RUNTIME_DISTRIBUTIONS, *imported):
+        names.setdefault(re.sub(r"[-_.]+", "-", name).lower(), name)
+    return tuple(names.values())
+
+
 def build_zip(
     out: Path,
     packages: Sequence[Path],
@@ -62,7 +71,8 @@ def build_zip(
     python_version: str = "3.11",
     requirements: Sequence[str] | None = None,
 ) -> Package:
-    """Write ``out`` with every package directory in ``packages`` and the pinned dependencies."""
+    """Write ``out`` with every package directory or module file in ``packages`` and the pinned
+    dependencies."""
     if architecture not in PLATFORMS:
         raise ValueError(f"architecture must be one of {sorted(PLATFORMS)}, got {architecture!r}")
     pins = tuple(requirements) if requirements is not None else pinned_requirements()
@@ -70,6 +80,9 @@ def build_zip(
         staging = Path(staging_dir)
         _install_dependencies(staging, pins, PLATFORMS[architecture], python_version)
         for package in packages:
+            if package.is_file():
+                shutil.copy2(package, staging / package.name)
+                continue
             shutil.copytree(
                 package,
                 staging / package.name,

@@ -10,10 +10,13 @@ import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strangler.core.config import Config
 from strangler.progress import Progress
+
+if TYPE_CHECKING:
+    from serverless.package import Package
 
 
 def add_aws_arguments(parser: argparse.ArgumentParser, *, required_monolith: bool) -> None:
@@ -38,7 +41,6 @@ def _spec(
     reuse_zips: bool = False,
 ) -> Any:
     from infra.aws.spec import spec_from_config
-    from serverless.package import build_zip
     from strangler.core.routes import default_route_table, load_route_table
 
     if table is None:
@@ -57,9 +59,7 @@ def _spec(
             zips[function.name] = out
             continue
         progress(f"building {out.name} (Lambda-platform wheels)")
-        zips[function.name] = build_zip(
-            out, _project_packages(config), architecture=function.architecture
-        ).path
+        zips[function.name] = build_function_zip(config, out, function.architecture).path
     return spec_from_config(
         config,
         stage=args.stage,
@@ -70,12 +70,20 @@ def _spec(
     )
 
 
-def _project_packages(config: Config) -> list[Path]:
-    """The strangled project's package plus the function package (what the handler imports)."""
+def build_function_zip(config: Config, out: Path, architecture: str) -> Package:
+    """The deployment zip: the project's code and distributions (as its own imports show, see
+    ``strangler.stack.project_code``) plus the function package the handler lives in."""
+    from serverless.package import build_zip, pinned_requirements, runtime_distributions
     from strangler.stack.functions import SERVERLESS_ROOT
+    from strangler.stack.project_code import project_code
 
-    settings_package = config.django.settings.split(".")[0]
-    return [config.django_path / settings_package, SERVERLESS_ROOT / "serverless"]
+    code = project_code(config)
+    return build_zip(
+        out,
+        list(dict.fromkeys([*code.paths, SERVERLESS_ROOT / "serverless"])),
+        architecture=architecture,
+        requirements=pinned_requirements(runtime_distributions(code.distributions)),
+    )
 
 
 def _clients(args: argparse.Namespace) -> Any:

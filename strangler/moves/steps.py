@@ -10,8 +10,6 @@ from __future__ import annotations
 import fcntl
 import json
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +31,7 @@ from strangler.core.routes import (
 )
 from strangler.moves.ledger import append_entry, last_migration, ledger_path
 from strangler.progress import Progress
+from strangler.stack.launch import run_in_project
 from strangler.stack.state import utc_now
 
 _PATH_RE = re.compile(
@@ -117,15 +116,7 @@ def choose_function(config: Config, requested: str | None) -> str:
 def check_route_in_django(config: Config, route: str, env: dict[str, str]) -> str:
     """The view that serves ``route`` in the project's URLconf, or a MigrationError."""
     path = route.split(" ", 1)[1] if " " in route else route
-    result = subprocess.run(
-        [sys.executable, "-m", "strangler.moves.django_probe", path],
-        env=env,
-        cwd=config.django_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run_in_project(config, "strangler.moves.django_probe", [path], env, timeout_s=60)
     if result.returncode != 0:
         raise MigrationError(f"could not load the Django URLconf:\n{result.stderr.strip()}")
     answer = json.loads(result.stdout)

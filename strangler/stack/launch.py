@@ -8,6 +8,7 @@ their processes from here.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +42,22 @@ def django_env(config: Config, database_url: str, token_secret: str) -> dict[str
         }
     )
     return env
+
+
+def run_in_project(
+    config: Config, module: str, args: Sequence[str], env: dict[str, str], timeout_s: float
+) -> subprocess.CompletedProcess[str]:
+    """``python -m MODULE ARGS`` in the project's directory: a probe that configures its Django
+    (the harness never does that in its own process)."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        cwd=config.django_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout_s,
+    )
 
 
 def django_admin_argv(args: Sequence[str]) -> list[str]:

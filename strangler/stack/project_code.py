@@ -1,0 +1,55 @@
+"""What code the strangled project's function needs, found from the project itself.
+
+The project's settings, INSTALLED_APPS, ROOT_URLCONF (with every ``include()``) and ASGI module
+are imported in a subprocess (``strangler.stack.import_probe``) configured as the function will
+be; whatever they load from the project directory ships, whatever they load from installed
+distributions is pinned. A project whose apps are sibling packages of its settings package
+(``shelf_project/`` beside ``accounts/``, ``catalog/``, ...) ships whole.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from strangler.core.config import Config
+from strangler.core.errors import StranglerError
+from strangler.stack.launch import django_env, run_in_project
+
+NO_DATABASE = "postgresql://unused@127.0.0.1:1/none"
+"""Importing settings and URLconfs touches no database."""
+
+
+class ProjectImportError(StranglerError):
+    """The project's settings, URLconf or ASGI module could not be imported."""
+
+
+@dataclass(frozen=True)
+class ProjectCode:
+    paths: tuple[Path, ...]
+    """Top-level packages (directories) and single-file modules of the project directory."""
+    distributions: tuple[str, ...]
+    """Installed distributions the project imported (Django, djangorestframework, ...)."""
+
+
+def project_code(config: Config) -> ProjectCode:
+    asgi_module = config.django.asgi.partition(":")[0]
+    result = run_in_project(
+        config,
+        "strangler.stack.import_probe",
+        [str(config.django_path), asgi_module],
+        django_env(config, NO_DATABASE, ""),
+        timeout_s=120,
+    )
+    if result.returncode != 0:
+        raise ProjectImportError(
+            f"could not import the Django project ({config.django.settings}, "
+            f"{asgi_module}) to find the code its function needs:\n{result.stderr.strip()}"
+        )
+    found = json.loads(result.stdout)
+    names = [*found["packages"], *found["modules"]]
+    return ProjectCode(
+        paths=tuple(config.django_path / name for name in names),
+        distributions=tuple(found["distributions"]),
+    )
