@@ -326,3 +326,95 @@ def redact(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def database_url(url: str, database: str) -> str:
+    """``url`` pointing at another database of the same server (query and credentials kept)."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path="/" + quote(database, safe="")))
+
+
+def copy_database(source_url: str, name: str) -> str:
+    """A new database ``name`` beside ``source_url``'s, holding a copy of its schema and rows.
+
+    ``pg_dump | pg_restore``, not ``CREATE DATABASE ... TEMPLATE``: a template must have no
+    other connections, and a running stack always has some (the monolith, the sandboxes).
+    pg_dump reads one MVCC snapshot and takes only ACCESS SHARE locks, so the source is neither
+    changed nor blocked. Returns the copy's URL; a failed copy is dropped again.
+    """
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(source_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    target_url = database_url(source_url, name)
+    try:
+        dump = subprocess.Popen(
+            [_pg_bin("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", source_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert dump.stdout is not None
+        restore = subprocess.run(
+            [
+                _pg_bin("pg_restore"),
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                f"--dbname={target_url}",
+            ],
+            stdin=dump.stdout,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        dump.stdout.close()
+        dump_errors = dump.communicate()[1].decode(errors="replace")
+        if dump.returncode != 0 or restore.returncode != 0:
+            raise DatabaseError(
+                f"copying database {redact(source_url)} failed: "
+                f"{(dump_errors or restore.stderr).strip()}"
+            )
+    except BaseException:
+        drop_database(source_url, name)
+        raise
+    return target_url
+
+
+def clone_database(admin_url: str, template: str, name: str) -> str:
+    """``CREATE DATABASE name TEMPLATE template``: a file-level copy, for a template that nobody
+    is connected to (a copy made by ``copy_database`` that has not been used yet)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+    return database_url(admin_url, name)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    """Drop ``name`` if it exists, ending its sessions first (``WITH (FORCE)``, PostgreSQL 13+)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def databases_named(admin_url: str, prefix: str) -> list[str]:
+    """Databases of the server whose name starts with ``prefix``."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY datname",
+            (prefix,),
+        ).fetchall()
+    return [str(row[0]) for row in rows]

@@ -107,7 +107,8 @@ class GatewayConfig(StrictModel):
 
 
 class ParityConfig(StrictModel):
-    """What ``migrate``'s parity check ignores when it compares both paths' JSON bodies."""
+    """What ``migrate``'s parity check ignores when it compares both paths' answers and the
+    rows their writes changed."""
 
     ignore: Items[str] = (
         "**.requested_at",
@@ -116,6 +117,12 @@ class ParityConfig(StrictModel):
         "**.updated_at",
         "**.timestamp",
     )
+    ignore_columns: Items[str] = (
+        "django_session.*",
+        "auth_user.last_login",
+    )
+    """``table.column`` patterns (same syntax) whose values the write check does not compare;
+    every ``ignore`` pattern applies to columns too (``**.updated_at`` names a column as well)."""
 
 
 class TracingConfig(StrictModel):

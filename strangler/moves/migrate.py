@@ -1,7 +1,9 @@
 """``strangler migrate`` and ``strangler rollback``: the whole move of one route, step by step.
 
 1. validate (route in Django's URLconf, a function to serve it, not already moved, stack up);
-2. parity check of both paths (safe requests only; a mismatch aborts unless forced);
+2. parity check of both paths: the route's captured requests replayed in order, reads on the
+   live stack, writes on two copies of the database (one per path, never the live data),
+   answers and changed rows compared; a mismatch aborts unless forced;
 3. flip the route table atomically under a lock, and record the move in the ledger;
 4. smoke-check through the gateway; roll back by itself when that fails.
 Any error before step 3 leaves the route table byte-identical.
@@ -14,8 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from strangler.core.config import Config
+from strangler.core.traffic import read_captured
+from strangler.moves.copies import write_paths
 from strangler.moves.parity import IgnoreRules, render_diff
-from strangler.moves.parity_check import Replay, check_parity, generated_requests, recorded_requests
+from strangler.moves.parity_check import ParityResult, Paths, check_parity, fetch_monolith
+from strangler.moves.replay import Replay, captured_requests, generated_requests
 from strangler.moves.steps import (
     MigrationError,
     RouteMove,
@@ -36,7 +41,7 @@ from strangler.moves.steps import (
 from strangler.progress import Progress
 from strangler.stack.launch import django_env
 from strangler.stack.local import LocalStack, require_running
-from strangler.stack.state import access_log_path, read_state, utc_now
+from strangler.stack.state import read_state, traffic_dir, utc_now
 
 
 @dataclass(frozen=True)
@@ -71,21 +76,19 @@ def migrate(
 
     # 2. parity
     progress("[2/4] parity check: replaying requests against both paths")
-    parity = _parity(config, status, move)
-    for skipped in parity.skipped:
-        progress(f"      skipped {skipped.method} {skipped.path}: unsafe methods are not replayed")
+    parity = _parity(config, status, move, progress)
     if parity.mismatches:
-        report = "\n".join(
-            f"{request}:\n{render_diff(differences)}"
-            for request, differences in parity.mismatches.items()
-        )
+        report = render_mismatches(parity)
         if not force:
             raise MigrationError(
                 f"parity check failed for {len(parity.mismatches)} of {len(parity.checked)} "
                 f"requests; nothing was changed (use --force to migrate anyway):\n{report}"
             )
         progress(f"      mismatches ignored (--force):\n{report}")
-    progress(f"      {len(parity.checked)} requests answered alike by both paths")
+    progress(
+        f"      {len(parity.checked)} requests answered alike by both paths "
+        f"({parity.writes} of them writes, replayed on copies of the database)"
+    )
 
     # 3. flip
     progress("[3/4] flipping the route table")
@@ -164,27 +167,54 @@ def rollback(config: Config, route: str, *, progress: Progress = lambda _: None)
     return MoveOutcome(route, keys, "monolith", saved.version, smoke_status)
 
 
-def _parity(config: Config, status: dict[str, Any], move: RouteMove) -> Any:
-    token = status.get("demo_token")
-    replays = recorded_requests(access_log_path(config), move.route_keys)
-    if not replays:
-        from strangler.moves.parity_check import fetch_monolith
-
-        listing = fetch_monolith(status["monolith"], Replay("GET", move.probe_path), token)
-        try:
-            body = json.loads(listing.body)
-        except ValueError:
-            body = None
-        replays = generated_requests(move.probe_path, body)
+def _parity(
+    config: Config, status: dict[str, Any], move: RouteMove, progress: Progress
+) -> ParityResult:
+    live = Paths(status["monolith"], status["lambda"], move.function, config.lambda_service.region)
+    replays = captured_requests(read_captured(traffic_dir(config)), move.route_keys)
+    if replays:
+        progress(f"      replaying {len(replays)} captured requests of {move.route}, in order")
+    else:
+        replays = _generated(live, move, status.get("demo_token"))
+        progress(
+            f"      no captured traffic for {move.route}: replaying {len(replays)} generated "
+            "GET requests (capture traffic through the gateway to check writes too)"
+        )
+    rules = IgnoreRules(config.parity.ignore)
+    live_database = read_state(config)["database"]
     return check_parity(
         replays=replays,
-        monolith_url=status["monolith"],
-        lambda_url=status["lambda"],
-        function=move.function,
-        region=config.lambda_service.region,
-        token=token,
-        rules=IgnoreRules(config.parity.ignore),
+        route_keys=move.route_keys,
+        live=live,
+        rules=rules,
+        column_rules=rules.with_patterns(config.parity.ignore_columns),
+        write_paths=lambda: write_paths(config, live_database, move.function, progress),
+        progress=progress,
     )
+
+
+def _generated(live: Paths, move: RouteMove, token: str | None) -> list[Replay]:
+    headers = (("Authorization", f"Bearer {token}"),) if token else ()
+    listing = fetch_monolith(live.monolith_url, Replay("GET", move.probe_path, headers))
+    try:
+        body = json.loads(listing.body)
+    except ValueError:
+        body = None
+    return generated_requests(move.probe_path, body, headers)
+
+
+def render_mismatches(parity: ParityResult) -> str:
+    """Each mismatch: which request (its place in the replay), what differs, the table."""
+    total = len(parity.checked)
+    blocks = [
+        f"request {m.index} of {total}, {m.request}: {m.what}\n{render_diff(m.differences)}"
+        for m in parity.mismatches
+    ]
+    if parity.not_replayed:
+        blocks.append(
+            f"{len(parity.not_replayed)} later writes not replayed: the copies had diverged"
+        )
+    return "\n".join(blocks)
 
 
 def _concrete_path(move: RouteMove, checked: list[Replay]) -> str:

@@ -110,6 +110,15 @@ def compare(monolith: Observed, lam: Observed, rules: IgnoreRules) -> list[Diffe
     return differences
 
 
+def compare_values(
+    mono: Any, lam: Any, path: Sequence[str], rules: IgnoreRules
+) -> list[Difference]:
+    """Every way the JSON value ``lam`` differs from ``mono``, paths starting with ``path``."""
+    differences: list[Difference] = []
+    _compare_json(mono, lam, tuple(path), rules, differences)
+    return differences
+
+
 def media_type(content_type: str | None) -> str | None:
     """``Application/JSON; charset=utf-8`` -> ``application/json``: parameters do not count."""
     if content_type is None:

@@ -88,6 +88,11 @@ def lambda_service_argv(config: Config, port: int, database_url: str) -> list[st
 
     service_file = config.run_dir / "lambda-service.json"
     service_file.write_text(service_config(config, port, database_url).model_dump_json(indent=2))
+    return lambda_service_argv_for(service_file)
+
+
+def lambda_service_argv_for(service_file: Path) -> list[str]:
+    """The local Lambda service of a spec file already written."""
     return [sys.executable, "-m", "infra.local.lambda_service", "--config", str(service_file)]
 
 

@@ -35,8 +35,13 @@ def segments_path(config: Config) -> Path:
 
 
 def access_log_path(config: Config) -> Path:
-    """The gateway's access log (JSON lines), which the parity check replays."""
+    """The gateway's access log (JSON lines)."""
     return config.run_dir / "logs" / "gateway-access.jsonl"
+
+
+def traffic_dir(config: Config) -> Path:
+    """Where the gateway captures the requests it serves (``strangler.core.traffic``)."""
+    return config.run_dir / "traffic"
 
 
 def utc_now() -> str:
