@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from strangler.core.config import Config
 from strangler.core.traffic import read_captured
@@ -194,7 +195,11 @@ def _parity(
 
 
 def _generated(live: Paths, move: RouteMove, token: str | None) -> list[Replay]:
-    headers = (("Authorization", f"Bearer {token}"),) if token else ()
+    # every HTTP/1.1 request names its host, and the function's event carries it (Django checks
+    # it against ALLOWED_HOSTS): the one the monolith request names, so both see the same host
+    headers: tuple[tuple[str, str], ...] = (("Host", urlsplit(live.monolith_url).netloc),)
+    if token:
+        headers += (("Authorization", f"Bearer {token}"),)
     listing = fetch_monolith(live.monolith_url, Replay("GET", move.probe_path, headers))
     try:
         body = json.loads(listing.body)

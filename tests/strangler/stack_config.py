@@ -51,3 +51,22 @@ port = 0
 """
     )
     return load_config(path, environ={})
+
+
+SHELF_DIR = REPO_ROOT / "tests" / "fixtures" / "shelf"
+
+
+def shelf_config(tmp_path: Path) -> Path:
+    """shelf's own strangler.toml on free ports, its run directory in ``tmp_path``."""
+    path = tmp_path / "strangler.toml"
+    path.write_text(
+        (SHELF_DIR / "strangler.toml")
+        .read_text()
+        .replace('path = "."', f'path = "{SHELF_DIR}"')
+        .replace("port = 54339", "port = 0")
+        .replace("port = 8100", "port = 0\nworkers = 1\nthreads = 2")
+        .replace("port = 9101", 'port = 0\nenforce_limits = "off"')
+        .replace("port = 8180", "port = 0")
+        + f'\n[project]\nrun_dir = "{tmp_path / "run"}"\n'
+    )
+    return path

@@ -11,23 +11,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-SHELF_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "shelf"
+from tests.strangler.stack_config import shelf_config
 
 pytestmark = pytest.mark.stack
-
-
-def shelf_config(tmp_path: Path) -> Path:
-    path = tmp_path / "strangler.toml"
-    path.write_text(
-        (SHELF_DIR / "strangler.toml")
-        .read_text()
-        .replace('path = "."', f'path = "{SHELF_DIR}"')
-        .replace("port = 54339", "port = 0")
-        .replace("port = 8100", "port = 0\nworkers = 1\nthreads = 2")
-        .replace("port = 8180", "port = 0")
-        + f'\n[project]\nrun_dir = "{tmp_path / "run"}"\n'
-    )
-    return path
 
 
 def test_up_serves_a_project_without_a_health_route_and_says_which_key_to_set(
