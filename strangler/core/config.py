@@ -104,6 +104,20 @@ class GatewayConfig(StrictModel):
     routes_file: str = "routes.json"
     target_header: str = "x-strangler-target"
     start_timeout_s: Seconds = 30.0
+    capture: bool = True
+    """Record the requests the gateway serves in ``<run_dir>/traffic/`` (parity checks and
+    replayed comparisons use them; ``strangler traffic`` shows them)."""
+    capture_max_mb: Annotated[float, Field(gt=0)] = 64.0
+    """The capture's size cap in MiB, all its files together; the oldest file goes first."""
+    capture_files: Annotated[int, Field(ge=2, le=100)] = 4
+    """How many files the capture rotates through."""
+    capture_comparisons: bool = False
+    """Also capture in ``compare``'s private gateways (their load is synthetic), each in its
+    run's ``work/`` directory, never in ``<run_dir>/traffic/``."""
+
+    @property
+    def capture_max_bytes(self) -> int:
+        return int(self.capture_max_mb * 1024 * 1024)
 
 
 class ParityConfig(StrictModel):

@@ -53,6 +53,9 @@ class CapturedRequest(StrictModel):
     body_b64: str = ""
     status: int
     route_key: str | None = None
+    body_complete: bool = True
+    """False: the body was not recorded (streamed past the gateway, or never read because the
+    request was refused); ``body`` is then empty and a replay cannot resend it."""
 
     @property
     def body(self) -> bytes:
@@ -73,6 +76,7 @@ def captured(
     body: bytes,
     status: int,
     route_key: str | None = None,
+    body_complete: bool = True,
 ) -> CapturedRequest:
     """A record from a request target as it appears on the request line."""
     path, _, query = target.partition("?")
@@ -85,6 +89,7 @@ def captured(
         body_b64=base64.b64encode(body).decode("ascii"),
         status=status,
         route_key=route_key,
+        body_complete=body_complete,
     )
 
 
@@ -97,7 +102,9 @@ class TrafficLog:
     """Appends records to ``directory/traffic.jsonl``; past ``max_bytes`` the file rotates.
 
     ``max_files`` counts every file kept, the current one included, so the capture never holds
-    more than about ``max_bytes * max_files`` bytes.
+    more than about ``max_bytes * max_files`` bytes (a file passes ``max_bytes`` only when one
+    record alone is larger). The file's size is read again before each append, so two writers
+    (the gateway, a HAR import) keep the bound between them.
     """
 
     def __init__(self, directory: Path, max_bytes: int, max_files: int = 2) -> None:
@@ -109,20 +116,31 @@ class TrafficLog:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.directory, 0o700)
         self.path = self.directory / TRAFFIC_FILE
-        self._size = self.path.stat().st_size if self.path.exists() else 0
 
     def append(self, records: Iterable[CapturedRequest]) -> None:
-        data = "".join(r.model_dump_json() + "\n" for r in records).encode()
-        if not data:
+        lines = [r.model_dump_json().encode() + b"\n" for r in records]
+        if not lines:
             return
-        if self._size and self._size + len(data) > self.max_bytes:
-            self._rotate()
+        size = self.path.stat().st_size if self.path.exists() else 0
+        chunk: list[bytes] = []
+        for line in lines:
+            if size and size + len(line) > self.max_bytes:
+                self._write(chunk)
+                chunk = []
+                self._rotate()
+                size = 0
+            chunk.append(line)
+            size += len(line)
+        self._write(chunk)
+
+    def _write(self, lines: list[bytes]) -> None:
+        if not lines:
+            return
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            os.write(fd, data)
+            os.write(fd, b"".join(lines))
         finally:
             os.close(fd)
-        self._size += len(data)
 
     def _rotate(self) -> None:
         self.directory.joinpath(_rotated_name(self.max_files - 1)).unlink(missing_ok=True)
@@ -130,7 +148,6 @@ class TrafficLog:
             older = self.directory / _rotated_name(index)
             if older.exists():
                 os.replace(older, self.directory / _rotated_name(index + 1))
-        self._size = 0
 
 
 def _rotated_name(index: int) -> str:

@@ -176,6 +176,9 @@ def _start_gateway(
         port=port,
         access_log=routes_file.with_suffix(".access.jsonl"),
         settings_file=routes_file.with_suffix(".gateway.json"),
+        capture_dir=(
+            routes_file.parent / f"{path}-traffic" if config.gateway.capture_comparisons else None
+        ),
     )
     record = processes.spawn(f"gateway-{path}", argv, env=dict(os.environ), cwd=config.root)
     url = f"http://127.0.0.1:{port}"

@@ -106,10 +106,12 @@ def gateway_argv_for(
     port: int,
     access_log: Path,
     settings_file: Path,
+    capture_dir: Path | None,
 ) -> Sequence[str]:
     """The API Gateway emulator in front of both paths, with ``[gateway]`` and tracing settings.
 
-    The settings go to the process whole, as ``settings_file`` (written here).
+    ``capture_dir``: where it records the requests it serves, None: nowhere. The settings go to
+    the process whole, as ``settings_file`` (written here).
     """
     from infra.local.gateway import GatewaySettings, gateway_command
     from strangler.stack.functions import gateway_tracing
@@ -121,6 +123,9 @@ def gateway_argv_for(
         host=host,
         port=port,
         access_log=access_log,
+        capture_dir=capture_dir,
+        capture_max_bytes=config.gateway.capture_max_bytes,
+        capture_files=config.gateway.capture_files,
         target_header=config.gateway.target_header,
         **gateway_tracing(config),
     )

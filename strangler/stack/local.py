@@ -36,6 +36,7 @@ from strangler.stack.state import (
     access_log_path,
     read_state,
     segments_path,
+    traffic_dir,
     utc_now,
     write_state,
 )
@@ -180,6 +181,7 @@ class LocalStack:
             port=port,
             access_log=access_log_path(self.config),
             settings_file=self.config.run_dir / "gateway.json",
+            capture_dir=traffic_dir(self.config) if cfg.capture else None,
         )
         record = self.processes.spawn(GATEWAY, argv, env=dict(os.environ), cwd=self.config.root)
         started.append(lambda: self.processes.stop(GATEWAY))

@@ -15,6 +15,7 @@ from aiohttp.http import SERVER_SOFTWARE
 from multidict import CIMultiDict
 
 from infra.local.gateway.access_log import AccessLog
+from infra.local.gateway.capture import Capture
 from infra.local.gateway.errors import IntegrationError, error_body
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.fastpath import FrontProtocol, RawRequest, ServeFast, http_date
@@ -83,6 +84,7 @@ class FastLane:
         max_body_bytes: int,
         target_header: str,
         access_log: AccessLog | None,
+        capture: Capture | None,
         enabled: bool,
     ) -> None:
         self._table = table
@@ -90,6 +92,7 @@ class FastLane:
         self._max_body_bytes = max_body_bytes
         self._target_header = target_header
         self._access_log = access_log
+        self._capture = capture
         self._enabled = enabled
         self.server_port = 0
         """Set by the gateway once it listens."""
@@ -140,6 +143,16 @@ class FastLane:
         if self._access_log is not None:
             self._access_log.write(
                 exchange.access_record(request.method, request.path, "HTTP/1.1", status)
+            )
+        if self._capture is not None:
+            self._capture.record(
+                exchange.epoch_ms / 1000,
+                request.method,
+                request.target,
+                request.headers.items(),
+                body,
+                status,
+                exchange.route_key,
             )
 
     def _write_error(

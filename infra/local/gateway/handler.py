@@ -13,6 +13,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from infra.local.gateway.access_log import AccessLog
+from infra.local.gateway.capture import Capture
 from infra.local.gateway.errors import IntegrationError, error_body
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call, Integration
@@ -31,6 +32,7 @@ class RequestHandler:
         max_body_bytes: int,
         target_header: str,
         access_log: AccessLog | None,
+        capture: Capture | None,
         tracer: GatewayTracer | None,
     ) -> None:
         self._table = table
@@ -38,6 +40,7 @@ class RequestHandler:
         self._max_body_bytes = max_body_bytes
         self._target_header = target_header
         self._access_log = access_log
+        self._capture = capture
         self._tracer = tracer
         self.url = ""
         self.server_port = 0
@@ -53,6 +56,7 @@ class RequestHandler:
         refused = protocol_error(request)
         match = None if refused else state.matcher.match(request.method, request.path)
         response: web.StreamResponse
+        body: bytes | None = None
         if refused is not None:
             response = self._error(refused.status, exchange)
             response.force_close()  # RFC 9112 §9.3: what follows cannot be trusted either
@@ -68,7 +72,7 @@ class RequestHandler:
             elif length is not None and length > self._max_body_bytes:
                 response = self._error(413, exchange)
             else:
-                response = await self._integrate(request, match, integration, exchange)
+                response, body = await self._integrate(request, match, integration, exchange)
         if self._tracer is not None and exchange.trace is not None:
             self._tracer.finish(
                 exchange.trace,
@@ -91,16 +95,28 @@ class RequestHandler:
                     response.status,
                 )
             )
+        if self._capture is not None and refused is None:
+            self._capture.record(
+                exchange.epoch_ms / 1000,
+                request.method,
+                request.raw_path,
+                request.raw_headers,
+                body or b"",
+                response.status,
+                None if match is None else exchange.route_key,
+                body_complete=body is not None or not request.body_exists,
+            )
         return response
 
     async def _integrate(
         self, request: web.BaseRequest, match: Match, integration: Integration, exchange: Exchange
-    ) -> web.StreamResponse:
+    ) -> tuple[web.StreamResponse, bytes | None]:
+        """The answer, and the body when it was read whole (None: streamed or refused)."""
         body = None
         if not integration.streams_request(request.content_length):
             body = await read_body(request, self._max_body_bytes)
             if body is None:
-                return self._error(413, exchange)
+                return self._error(413, exchange), None
         call = Call(
             request,
             match,
@@ -110,10 +126,10 @@ class RequestHandler:
             self.server_port,
         )
         try:
-            return await integration.respond(call)
+            return await integration.respond(call), body
         except IntegrationError as exc:
             exchange.integration_error = str(exc)
-            return self._error(exc.status, exchange)
+            return self._error(exc.status, exchange), body
 
     def _error(self, status: int, exchange: Exchange) -> web.Response:
         body = error_body(status)

@@ -15,6 +15,7 @@ import time
 from aiohttp import web
 
 from infra.local.gateway.access_log import AccessLog
+from infra.local.gateway.capture import Capture
 from infra.local.gateway.fastlane import FastLane
 from infra.local.gateway.fastpath import FrontProtocol
 from infra.local.gateway.handler import RequestHandler
@@ -44,6 +45,7 @@ class Gateway:
         self._front: set[FrontProtocol] = set()
         self._watcher: asyncio.Task[None] | None = None
         self._access_log: AccessLog | None = None
+        self._capture: Capture | None = None
         self._tracer: GatewayTracer | None = None
         self._port = settings.port
 
@@ -68,6 +70,12 @@ class Gateway:
         self._pool = UpstreamPool()
         if cfg.access_log is not None:
             self._access_log = AccessLog(cfg.access_log)
+        if cfg.capture_dir is not None:
+            self._capture = Capture(
+                cfg.capture_dir,
+                max_bytes=max(1, cfg.capture_max_bytes // cfg.capture_files),
+                max_files=cfg.capture_files,
+            )
         if cfg.xray_daemon_address is not None:
             self._tracer = GatewayTracer(cfg.xray_daemon_address, cfg.trace_sample_rate, cfg.api)
         http_proxy = HttpProxy(Passthrough(self._pool), cfg.monolith_url)
@@ -79,6 +87,7 @@ class Gateway:
             max_body_bytes=cfg.max_body_bytes,
             target_header=cfg.target_header,
             access_log=self._access_log,
+            capture=self._capture,
             tracer=self._tracer,
         )
         lane = FastLane(
@@ -87,6 +96,7 @@ class Gateway:
             max_body_bytes=cfg.max_body_bytes,
             target_header=cfg.target_header,
             access_log=self._access_log,
+            capture=self._capture,
             enabled=self._tracer is None,  # traced requests take aiohttp's path
         )
         server = self._server = web.Server(
@@ -135,5 +145,7 @@ class Gateway:
         self._pool.close()
         if self._access_log is not None:
             self._access_log.close()
+        if self._capture is not None:
+            self._capture.close()
         if self._tracer is not None:
             self._tracer.close()

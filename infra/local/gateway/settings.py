@@ -38,6 +38,12 @@ class GatewaySettings(StrictModel):
     """0 picks a free port (see ``Gateway.url`` once started)."""
     access_log: FilePath | None = None
     """Append one JSON line per request here; None: no access log."""
+    capture_dir: FilePath | None = None
+    """Record every request served (``strangler.core.traffic``) in this directory; None: off."""
+    capture_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    """The capture's size cap, all its files together."""
+    capture_files: int = Field(default=4, ge=1)
+    """How many files the capture rotates through (the cap is split between them)."""
     target_header: str = DEFAULT_TARGET_HEADER
     """Response header naming the target that served the request."""
     allow_non_loopback: bool = False

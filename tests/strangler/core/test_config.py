@@ -30,6 +30,9 @@ def test_empty_file_gives_defaults_relative_to_the_file(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, ""), environ={})
     assert config.run_dir == tmp_path / ".strangler"
     assert config.monolith.port == 8000
+    gateway = config.gateway
+    assert (gateway.capture, gateway.capture_max_mb, gateway.capture_files) == (True, 64.0, 4)
+    assert (gateway.capture_max_bytes, gateway.capture_comparisons) == (64 * 1024 * 1024, False)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +52,9 @@ def test_empty_file_gives_defaults_relative_to_the_file(tmp_path: Path) -> None:
         ("database = 3\n", "[database] must be a table"),
         ("[lambda]\nidle_timeout_s = 0\n", "[lambda] idle_timeout_s: must be > 0"),
         ("[tracing]\nsample_rate = 1.5\n", "[tracing] sample_rate: must be <= 1"),
+        ("[gateway]\ncapture = 'yes'\n", "[gateway] capture: must be true or false"),
+        ("[gateway]\ncapture_max_mb = 0\n", "[gateway] capture_max_mb: must be > 0"),
+        ("[gateway]\ncapture_files = 1\n", "[gateway] capture_files: must be >= 2"),
         ('[[functions]]\nname = "a b"\n', "[functions #1] name: must be 1-64 letters"),
         ('[[functions]]\nname = "f"\nmemory_mb = 64\n', "[functions #1] memory_mb: must be >= 128"),
         (

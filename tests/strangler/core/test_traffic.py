@@ -66,6 +66,25 @@ def test_rotation_keeps_at_most_max_files_and_reads_oldest_first(tmp_path: Path)
     assert [r.time - 1_700_000_000.0 for r in read_captured(tmp_path)] == [4, 5, 6, 7, 8, 9]
 
 
+def test_one_large_append_rotates_between_its_records(tmp_path: Path) -> None:
+    one_line = len(_record(0).model_dump_json()) + 1  # type: ignore[attr-defined]
+    log = TrafficLog(tmp_path, max_bytes=one_line * 2, max_files=3)
+    log.append([_record(n) for n in range(9)])  # one batch, as the gateway's writer sends them
+    kept = capture_files(tmp_path)
+    assert [p.stat().st_size for p in kept] == [one_line * 2, one_line * 2, one_line]
+    assert [r.time - 1_700_000_000.0 for r in read_captured(tmp_path)] == [4, 5, 6, 7, 8]
+
+
+def test_two_writers_keep_the_bound_between_them(tmp_path: Path) -> None:
+    one_line = len(_record(0).model_dump_json()) + 1  # type: ignore[attr-defined]
+    gateway = TrafficLog(tmp_path, max_bytes=one_line * 2, max_files=2)
+    importer = TrafficLog(tmp_path, max_bytes=one_line * 2, max_files=2)
+    gateway.append([_record(1)])
+    importer.append([_record(2)])
+    gateway.append([_record(3)])  # the file is full (one line of each): this one rotates it
+    assert [p.stat().st_size for p in capture_files(tmp_path)] == [one_line * 2, one_line]
+
+
 def test_a_damaged_line_names_file_and_line(tmp_path: Path) -> None:
     log = TrafficLog(tmp_path, max_bytes=10_000)
     log.append([_record(1)])

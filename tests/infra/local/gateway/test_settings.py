@@ -21,6 +21,7 @@ from infra.local.gateway.settings import load_settings
 from infra.local.net import free_port
 from infra.local.xray.protocol import parse_datagram
 from strangler.core.errors import ConfigError
+from strangler.core.traffic import read_captured
 from tests.infra.local.gateway.conftest import ROUTES, FakeLambda, write_table
 
 SETTINGS_LINE = "strangler gateway settings "
@@ -49,6 +50,9 @@ def _every_setting_changed(
         "host": "127.0.0.2",
         "port": free_port(),
         "access_log": str(tmp_path / "access.jsonl"),
+        "capture_dir": str(tmp_path / "traffic"),
+        "capture_max_bytes": 3 * 4096,
+        "capture_files": 3,
         "target_header": "x-served-by",
         "allow_non_loopback": True,
         "reload_interval_s": 0.05,
@@ -101,6 +105,12 @@ def test_every_setting_reaches_the_gateway_process(
         proc.wait(timeout=20)
     record = json.loads(Path(values["access_log"]).read_text().splitlines()[0])
     assert (record["path"], record["status"]) == ("/status/201", 201)
+    captured = list(read_captured(tmp_path / "traffic"))
+    assert [(r.method, r.target, r.status, r.body_complete) for r in captured] == [
+        ("GET", "/status/201", 201, True),
+        ("POST", "/upload", 413, False),
+    ]
+    assert ("X-Amzn-Trace-Id", sampled["X-Amzn-Trace-Id"]) in captured[0].headers
 
 
 def test_settings_file_errors_name_the_file_and_the_key(tmp_path: Path) -> None:
