@@ -3,8 +3,9 @@
 Every document the harness reads (strangler.toml, function specs, prices, raw results, route
 tables) is declared once as a ``StrictModel``; ``load`` turns pydantic's ``ValidationError`` into
 the harness's ``ConfigError`` with the source and the key of each problem, so a user sees
-``strangler.toml: gateway.port: must be <= 65535``, never a pydantic traceback. A loader whose
-documents have their own way of naming a key (``[gateway] port`` in TOML) passes ``render``.
+``service.json: functions[0].memory_mb: must be >= 128, got 64``, never a pydantic traceback.
+A loader whose documents have their own way of naming a key (``[gateway] port`` in TOML, the
+route key in a route table) passes ``render``.
 """
 
 from __future__ import annotations
