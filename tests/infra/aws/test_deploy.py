@@ -198,11 +198,9 @@ def test_table_throttles_reach_the_stage_and_updates_apply(
     assert stage["AccessLogSettings"]["Format"] == ACCESS_LOG_FORMAT  # untouched by the update
     assert not has_changes(plan(clients, throttled))
 
+    stage_throttle = Throttling(stage=Throttle(rate=300.0, burst=150))
     stage_only = replace(
-        throttled,
-        table=replace(
-            throttled.table, throttling=Throttling(stage=Throttle(rate=300.0, burst=150))
-        ),
+        throttled, table=throttled.table.model_copy(update={"throttling": stage_throttle})
     )
     apply(clients, stage_only, sleep=lambda _s: None)
     stage = clients.apigw.get_stage(ApiId=api_id, StageName="$default")
