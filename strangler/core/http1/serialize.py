@@ -30,8 +30,7 @@ def response_head(status: int, reason: str | None, headers: Iterable[tuple[str, 
 
 
 def _head(start: str, headers: Iterable[tuple[str, str]]) -> bytes:
-    lines = [start]
-    lines.extend(f"{name}: {value}" for name, value in headers)
+    lines = [start, *map(": ".join, headers)]  # each (name, value) pair
     text = "\r\n".join(lines) + "\r\n\r\n"
     ends = len(lines) + 1
     if text.count("\n") != ends or text.count("\r") != ends:
