@@ -163,6 +163,77 @@ def cmd_routes(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_traffic(args: argparse.Namespace, config: Config) -> int:
+    from rich.table import Table
+
+    from strangler.stack import traffic
+    from strangler.stack.state import traffic_dir
+
+    if args.action == "import":
+        records = traffic.import_har(config, args.har)
+        unmatched = sum(r.route_key is None for r in records)
+        console.print(
+            f"imported {len(records)} requests from {escape(str(args.har))} into "
+            f"{escape(str(traffic_dir(config)))}"
+            + (f" ({unmatched} match no route of the table)" if unmatched else "")
+        )
+        return 0
+    if args.action == "clear":
+        removed = traffic.clear(config)
+        console.print(f"removed {len(removed)} capture files from {traffic_dir(config)}")
+        return 0
+    records = traffic.captured_records(config)
+    if args.action == "requests":
+        shown = [
+            traffic.request_view(r)
+            for r in records
+            if args.route is None or (r.route_key or traffic.NO_ROUTE) == args.route
+        ][-args.last :]
+        if args.json:
+            print(json.dumps(shown, indent=2))
+            return 0
+        for request in shown:
+            size = request["body_bytes"]
+            body = "body not recorded" if size is None else f"body {size} B"
+            console.print(
+                escape(
+                    f"{request['time']} {request['method']} {request['target']} -> "
+                    f"{request['status']} [{request['route']}] ({body})"
+                ),
+                soft_wrap=True,
+            )
+            for name, value in request["headers"]:
+                console.print(escape(f"    {name}: {value}"), soft_wrap=True)
+        return 0
+    rows = traffic.summarize(records)
+    if args.json:
+        summary = {"directory": str(traffic_dir(config)), "requests": len(records)}
+        print(json.dumps({**summary, "routes": [r.as_dict() for r in rows]}, indent=2))
+        return 0
+    if not rows:
+        console.print(
+            f"no captured traffic in {traffic_dir(config)}: send requests through the gateway "
+            "(`strangler up`) or `strangler traffic import FILE.har`"
+        )
+        return 0
+    view = Table(title=f"captured traffic ({len(records)} requests, {traffic_dir(config)})")
+    for column in ("route", "method", "requests", "statuses", "first", "last"):
+        view.add_column(column)
+    for row in rows:
+        data = row.as_dict()
+        statuses = " ".join(f"{s}:{n}" for s, n in data["statuses"].items())
+        view.add_row(
+            escape(row.route),
+            row.method,
+            str(row.count),
+            statuses,
+            data["first"],
+            data["last"],
+        )
+    console.print(view)
+    return 0
+
+
 def _duration(text: str) -> float:
     """``60``, ``60s``, ``2m``, ``1h`` -> seconds."""
     units = {"s": 1, "m": 60, "h": 3600}
@@ -448,6 +519,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote", action="store_true", help="allow a non-loopback target (deliberately)"
     )
     loadtest.add_argument("--ui", action="store_true", help="Locust's web UI on 127.0.0.1:8089")
+    traffic = add(
+        "traffic",
+        cmd_traffic,
+        "Show the traffic the gateway captured, per route and method (requests, statuses, "
+        "first and last time); credentials are never shown.",
+    )
+    traffic.add_argument("--json", action="store_true", help="machine-readable output")
+    traffic.set_defaults(action="summary")
+    actions = traffic.add_subparsers(dest="action", metavar="ACTION")
+    listing = actions.add_parser(
+        "requests",
+        help="list the captured requests, headers redacted, bodies counted",
+        description="List the captured requests, oldest first: target (credential-like query "
+        "values redacted), status, route, headers (credential values redacted), body size.",
+    )
+    listing.add_argument("--route", help="only this route key, e.g. 'GET /rides/{id}'")
+    listing.add_argument(
+        "--last", type=int, default=50, metavar="N", help="the newest N (default 50)"
+    )
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    har = actions.add_parser(
+        "import",
+        help="append a HAR file's requests to the capture",
+        description="Append the requests of a HAR 1.2 file (what browsers' devtools and most "
+        "proxies export) to the capture, each given the route key of the current route "
+        "table. A file that cannot be read whole changes nothing.",
+    )
+    har.add_argument("har", type=Path, metavar="FILE.har")
+    actions.add_parser(
+        "clear",
+        help="delete the captured traffic",
+        description="Delete every file of the capture (the gateway keeps capturing).",
+    )
     traces = add("traces", cmd_traces, "Print X-Ray traces as indented trees (slowest first).")
     traces.add_argument(
         "path",

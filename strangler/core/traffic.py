@@ -36,6 +36,8 @@ CREDENTIAL_HEADERS = frozenset(
     }
 )
 REDACTED = "<redacted>"
+CREDENTIAL_QUERY_WORDS = ("token", "key", "secret", "passw", "auth", "session", "sig", "credential")
+"""A query parameter whose name holds one of these (any case) is taken for a credential."""
 
 
 class TrafficError(ConfigError):
@@ -96,6 +98,21 @@ def captured(
 def redacted_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Headers fit to print: credential values replaced."""
     return [(k, REDACTED if k.lower() in CREDENTIAL_HEADERS else v) for k, v in headers]
+
+
+def redacted_target(target: str) -> str:
+    """A request target fit to print: values of credential-like query parameters replaced,
+    everything else as sent."""
+    path, mark, query = target.partition("?")
+    if not mark:
+        return target
+    params = []
+    for param in query.split("&"):
+        name, equals, _ = param.partition("=")
+        if equals and any(word in name.lower() for word in CREDENTIAL_QUERY_WORDS):
+            param = f"{name}={REDACTED}"
+        params.append(param)
+    return f"{path}?{'&'.join(params)}"
 
 
 class TrafficLog:

@@ -18,6 +18,7 @@ from strangler.core.traffic import (
     load_har,
     read_captured,
     redacted_headers,
+    redacted_target,
 )
 
 
@@ -119,6 +120,13 @@ HAR = {
         ],
     }
 }
+
+
+def test_credential_query_values_are_redacted_for_printing() -> None:
+    assert redacted_target("/a%20b?page=2&access_token=xyz&API_KEY=k&q=a=b&flag") == (
+        f"/a%20b?page=2&access_token={REDACTED}&API_KEY={REDACTED}&q=a=b&flag"
+    )
+    assert redacted_target("/plain") == "/plain"
 
 
 def test_har_entries_become_captured_requests(tmp_path: Path) -> None:
