@@ -210,9 +210,9 @@ def _generated(live: Paths, move: RouteMove, token: str | None) -> list[Replay]:
 
 def render_mismatches(parity: ParityResult) -> str:
     """Each mismatch: which request (its place in the replay), what differs, the table."""
-    total = len(parity.checked)
     blocks = [
-        f"request {m.index} of {total}, {m.request}: {m.what}\n{render_diff(m.differences)}"
+        f"request {m.index} of {parity.planned}, {m.request}: {m.what}\n"
+        + render_diff(m.differences)
         for m in parity.mismatches
     ]
     if parity.not_replayed:

@@ -46,6 +46,8 @@ class Mismatch:
 
 @dataclass
 class ParityResult:
+    planned: int = 0
+    """How many requests were to be replayed."""
     checked: list[Replay] = field(default_factory=list)
     writes: int = 0
     """How many of ``checked`` were unsafe, replayed on the copies."""
@@ -138,7 +140,7 @@ def check_parity(
     progress: Progress = lambda _: None,
 ) -> ParityResult:
     """Replay ``replays`` in order; ``write_paths`` is entered only when there are writes."""
-    result = ParityResult()
+    result = ParityResult(planned=len(replays))
     matcher = route_matcher(route_keys)
     with ExitStack() as stack:
         copies: _Copies | None = None

@@ -64,6 +64,16 @@ def test_content_type_differs() -> None:
     ]
 
 
+def test_an_empty_answer_has_no_content_type_to_compare() -> None:
+    no_content = Observed(204, None, b"")
+    assert compare(no_content, Observed(204, "application/json", b""), IgnoreRules()) == []
+    assert compare(no_content, Observed(200, "application/json", b"{}"), IgnoreRules()) == [
+        Difference("(status)", "204", "200"),
+        Difference("(content-type)", "<missing>", "application/json"),
+        Difference("(body) byte 0", "b'' (0 bytes)", "b'{}' (2 bytes)"),
+    ]
+
+
 def test_ignored_timestamp_differs_but_is_equal() -> None:
     lam = json_response(with_result(1, requested_at="2026-11-23T15:30:00Z"))
     assert compare(json_response(RIDES), lam, IgnoreRules()) == []

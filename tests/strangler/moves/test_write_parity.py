@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,10 @@ import psutil
 import psycopg
 import pytest
 
-from strangler.core.config import Config
+from strangler.core.config import Config, load_config
+from strangler.core.errors import StranglerError
 from strangler.core.traffic import TrafficLog, captured
+from strangler.moves.migrate import migrate
 from strangler.stack.local import LocalStack
 from strangler.stack.state import read_state
 from tests.strangler.moves.test_migrate import cli
@@ -185,3 +189,198 @@ def test_ctrl_c_during_the_check_removes_the_copies_and_their_servers(
     assert list((config.run_dir / "parity").iterdir()) == []
     assert config.routes_path.read_bytes() == table
     assert live_tables(database) == before
+
+
+SHELF_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "shelf"
+
+
+def shelf_stack_config(tmp_path: Path, function_env: str = "") -> Config:
+    path = tmp_path / "strangler.toml"
+    text = (
+        (SHELF_DIR / "strangler.toml")
+        .read_text()
+        .replace('path = "."', f'path = "{SHELF_DIR}"')
+        .replace("port = 54339", "port = 0")
+        .replace("port = 8100", "port = 0\nworkers = 1\nthreads = 2")
+        .replace("port = 9101", 'port = 0\nenforce_limits = "off"')
+        .replace("port = 8180", "port = 0")
+    )
+    if function_env:
+        text = text.replace("[parity]", f"[functions.environment]\n{function_env}\n\n[parity]")
+    path.write_text(text + f'\n[project]\nrun_dir = "{tmp_path / "run"}"\n')
+    return load_config(path, environ={})
+
+
+def send(
+    gateway: str, method: str, target: str, body: Any = None, cookie: str = ""
+) -> tuple[int, Any, str]:
+    """A request through the live gateway: (status, JSON answer, the session cookie it set)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(gateway + target, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if cookie:
+        request.add_header("Cookie", cookie)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            status, raw, headers = answer.status, answer.read(), answer.headers
+    except urllib.error.HTTPError as exc:
+        status, raw, headers = exc.code, exc.read(), exc.headers
+    session = next(
+        (c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or [] if "sessionid" in c), ""
+    )
+    return status, json.loads(raw) if raw else None, session
+
+
+def shelf_write(method: str, target: str, body: Any, host: str, cookie: str) -> dict[str, Any]:
+    headers = [("Host", host), ("Cookie", cookie), ("Content-Type", "application/json")]
+    data = b"" if body is None else json.dumps(body).encode()
+    return {"method": method, "target": target, "headers": headers, "body": data, "status": 200}
+
+
+@pytest.fixture
+def shelf_live(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[Config, dict[str, Any], str, dict[str, int]]]:
+    """shelf up, a reader logged in through the gateway, an author and two books in its data."""
+    config = shelf_stack_config(tmp_path, getattr(request, "param", ""))
+    stack = LocalStack(config)
+    try:
+        status = stack.up()
+        gateway = status["gateway"]
+        code, _, cookie = send(
+            gateway,
+            "POST",
+            "/accounts/login/",
+            {"username": "reader", "password": "reader-password"},
+        )
+        assert code == 200 and cookie
+        _, author, _ = send(gateway, "POST", "/api/authors/", {"name": "Frank Herbert"}, cookie)
+        ids = {"author": author["id"]}
+        for name, title, isbn in (
+            ("dune", "Dune", "9780441013593"),
+            ("messiah", "Dune Messiah", "9780593098233"),
+        ):
+            code, book, _ = send(
+                gateway,
+                "POST",
+                "/api/books/",
+                {"title": title, "isbn": isbn, "author": author["id"], "copies_total": 2},
+                cookie,
+            )
+            assert code == 201, book
+            ids[name] = book["id"]
+        yield config, status, cookie, ids
+    finally:
+        stack.down()
+
+
+def test_shelf_loans_and_book_writes_replayed_on_copies_pass_and_leave_live_data_alone(
+    shelf_live: tuple[Config, dict[str, Any], str, dict[str, int]],
+) -> None:
+    config, status, cookie, ids = shelf_live
+    host = status["gateway"].removeprefix("http://")
+    database = read_state(config)["database"]
+    with psycopg.connect(database) as conn:
+        next_loan = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM lending_loan").fetchone()[0]  # type: ignore[index]
+        next_book = conn.execute("SELECT max(id) + 1 FROM catalog_book").fetchone()[0]  # type: ignore[index]
+    dune = ids["dune"]
+    capture(
+        config,
+        [
+            shelf_write("GET", "/lending/loans/", None, host, cookie),
+            shelf_write("POST", "/lending/loans/", {"book": dune}, host, cookie),
+            shelf_write("POST", "/lending/loans/", {"book": dune}, host, cookie),  # 409: lent
+            shelf_write("POST", f"/lending/loans/{next_loan}/return/", None, host, cookie),
+            shelf_write("POST", "/lending/loans/", {"book": 999999}, host, cookie),  # 404
+            shelf_write(
+                "PUT",
+                f"/api/books/{dune}/",
+                {
+                    "title": "Dune (1965)",
+                    "isbn": "9780441013593",
+                    "author": ids["author"],
+                    "copies_total": 5,
+                },
+                host,
+                cookie,
+            ),
+            shelf_write(
+                "POST",
+                "/api/books/",
+                {"title": "Children of Dune", "isbn": "9780593098240", "author": ids["author"]},
+                host,
+                cookie,
+            ),
+            shelf_write("DELETE", f"/api/books/{next_book}/", None, host, cookie),
+            shelf_write("DELETE", f"/api/books/{ids['messiah']}/", None, host, cookie),
+        ],
+    )
+    before = live_tables(database)
+
+    loans = cli(config, "migrate", "/lending/loans/")
+    assert loans.returncode == 0, loans.stderr
+    err = " ".join(loans.stderr.split())
+    assert "replaying 5 captured requests of /lending/loans, in order" in err
+    assert (
+        "POST /lending/loans/: catalog_book: 1 updated; lending_loan: 1 inserted on both paths"
+        in err
+    )
+    assert (
+        f"POST /lending/loans/{next_loan}/return/: catalog_book: 1 updated; "
+        "lending_loan: 1 updated on both paths"
+    ) in err
+    assert "POST /lending/loans/: no rows changed on both paths" in err  # the 409 and the 404
+    assert "5 requests answered alike by both paths (4 of them writes" in err
+
+    books = cli(config, "migrate", "/api/books/")
+    assert books.returncode == 0, books.stderr
+    err = " ".join(books.stderr.split())
+    assert "replaying 4 captured requests of /api/books, in order" in err
+    assert f"PUT /api/books/{dune}/: catalog_book: 1 updated on both paths" in err
+    assert "POST /api/books/: catalog_book: 1 inserted on both paths" in err
+    assert f"DELETE /api/books/{next_book}/: catalog_book: 1 deleted on both paths" in err
+    assert f"DELETE /api/books/{ids['messiah']}/: catalog_book: 1 deleted on both paths" in err
+
+    assert live_tables(database) == before
+    assert parity_databases(database) == []
+
+
+@pytest.mark.parametrize("shelf_live", ['SHELF_TITLE_SUFFIX = " (Lambda)"'], indirect=True)
+def test_shelf_function_writing_another_title_aborts_naming_the_request_and_the_column(
+    shelf_live: tuple[Config, dict[str, Any], str, dict[str, int]],
+) -> None:
+    config, status, cookie, ids = shelf_live
+    host = status["gateway"].removeprefix("http://")
+    dune = ids["dune"]
+    update = {
+        "title": "Dune (1965)",
+        "isbn": "9780441013593",
+        "author": ids["author"],
+        "copies_total": 3,
+    }
+    capture(
+        config,
+        [
+            shelf_write("GET", f"/api/books/{dune}/", None, host, cookie),
+            shelf_write("PUT", f"/api/books/{dune}/", update, host, cookie),
+            shelf_write("DELETE", f"/api/books/{ids['messiah']}/", None, host, cookie),
+        ],
+    )
+    database = read_state(config)["database"]
+    before, table = live_tables(database), config.routes_path.read_bytes()
+
+    with pytest.raises(StranglerError, match="parity check failed") as caught:
+        migrate(config, "/api/books/")
+
+    message = str(caught.value)
+    # the answers are alike: only the rows tell
+    assert "the answers differ" not in message
+    assert (
+        f"request 2 of 3, PUT /api/books/{dune}/: the database changes differ: "
+        f"catalog_book: row [{dune}] updated differently"
+    ) in message
+    assert 'catalog_book.title  "Dune (1965)"  "Dune (1965) (Lambda)"' in message
+    assert "1 later writes not replayed: the copies had diverged" in message
+    assert config.routes_path.read_bytes() == table
+    assert live_tables(database) == before
+    assert parity_databases(database) == []
