@@ -1,17 +1,19 @@
 """Gateway passthrough benchmark: overhead at a fixed rate, and maximum throughput on one core.
 
     .venv/bin/python bench/bench_gateway.py [--rate 500] [--seconds 10] [--connections 64]
+        [--capture]
 
 Three processes: a trivial upstream (fixed 200 "ok" answer), the gateway
 (``python -m infra.local.gateway``, pinned to one CPU with ``sched_setaffinity`` when the machine
 has more than one), and this process as the load generator (raw keep-alive HTTP/1.1 over
 asyncio, pinned to the other CPUs, together with the upstream).
 
-1. Overhead: two open-loop request streams at ``--rate`` each, one straight to the upstream and
+1. Overhead: open-loop request streams at ``--rate`` each, one straight to the upstream and
    one through the gateway, interleaved in the same run; overhead = gateway latency minus direct
-   latency at p50 and p99.
+   latency at p50 and p99. With ``--capture`` a third stream goes through a second gateway that
+   captures its traffic (``[gateway] capture``), so capture on and off share the run.
 2. Throughput: ``--connections`` closed-loop keep-alive connections through the gateway for
-   ``--seconds``; requests per second completed.
+   ``--seconds``; requests per second completed (then the same through the capturing one).
 
 Both phases also report the gateway's CPU time per request (from ``/proc/<pid>/task/*/
 schedstat``, in ns): on a shared machine, latency percentiles mostly measure the run queue,
@@ -170,6 +172,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--capture", action="store_true", help="also through a gateway capturing its traffic"
+    )
     parser.add_argument("--upstream", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     _use_uvloop()
@@ -182,7 +187,9 @@ def main() -> None:
     other_cpus = set(cpus[1:]) if len(cpus) > 1 else None
     if other_cpus:
         os.sched_setaffinity(0, other_cpus)
-    upstream_port, gateway_port = free_port(), free_port()
+    upstream_port = free_port()
+    names = ["gateway", "capturing"] if args.capture else ["gateway"]
+    gateway_ports = {name: free_port() for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         routes = Path(tmp) / "routes.json"
         routes.write_text(
@@ -199,36 +206,46 @@ def main() -> None:
             )
         )
         upstream = _spawn([sys.executable, __file__, "--upstream", str(upstream_port)], other_cpus)
-        settings = GatewaySettings(
-            routes_path=routes,
-            monolith_url=f"http://127.0.0.1:{upstream_port}",
-            lambda_url="http://127.0.0.1:9",
-            port=gateway_port,
-        )
-        gateway = _spawn(gateway_command(settings, Path(tmp) / "gateway.json"), gateway_cpus)
+        gateways = {}
+        for name, port in gateway_ports.items():
+            settings = GatewaySettings(
+                routes_path=routes,
+                monolith_url=f"http://127.0.0.1:{upstream_port}",
+                lambda_url="http://127.0.0.1:9",
+                port=port,
+                capture_dir=Path(tmp) / "traffic" if name == "capturing" else None,
+            )
+            argv = gateway_command(settings, Path(tmp) / f"{name}.json")
+            gateways[name] = _spawn(argv, gateway_cpus)
         try:
-            ports = {"direct": upstream_port, "gateway": gateway_port}
+            ports = {"direct": upstream_port, **gateway_ports}
             asyncio.run(fixed_rate(ports, args.rate, 1.0))  # warm-up
-            cpu_start = cpu_seconds(gateway.pid)
+            cpu_start = {name: cpu_seconds(proc.pid) for name, proc in gateways.items()}
             lat = asyncio.run(fixed_rate(ports, args.rate, args.seconds))
-            cpu_fixed = cpu_seconds(gateway.pid) - cpu_start
-            cpu_start = cpu_seconds(gateway.pid)
-            rps = asyncio.run(max_throughput(gateway_port, args.connections, args.seconds))
-            cpu_loaded = cpu_seconds(gateway.pid) - cpu_start
+            cpu_fixed = {n: cpu_seconds(p.pid) - cpu_start[n] for n, p in gateways.items()}
+            rps, cpu_loaded = {}, {}
+            for name, port in gateway_ports.items():
+                cpu_start[name] = cpu_seconds(gateways[name].pid)
+                rps[name] = asyncio.run(max_throughput(port, args.connections, args.seconds))
+                cpu_loaded[name] = cpu_seconds(gateways[name].pid) - cpu_start[name]
         finally:
-            for proc in (gateway, upstream):
+            for proc in (*gateways.values(), upstream):
                 proc.terminate()
                 proc.wait(10)
     _report(args, lat, rps, gateway_cpus)
-    served = rps * args.seconds
-    print(
-        f"gateway CPU per request: {cpu_fixed / len(lat['gateway']) * 1e6:.1f} us at "
-        f"{args.rate:g} req/s, {cpu_loaded / served * 1e6:.1f} us at full throughput"
-    )
+    for name in names:
+        served = rps[name] * args.seconds
+        print(
+            f"{name} CPU per request: {cpu_fixed[name] / len(lat[name]) * 1e6:.1f} us at "
+            f"{args.rate:g} req/s, {cpu_loaded[name] / served * 1e6:.1f} us at full throughput"
+        )
 
 
 def _report(
-    args: argparse.Namespace, lat: dict[str, list[float]], rps: float, pinned: set[int] | None
+    args: argparse.Namespace,
+    lat: dict[str, list[float]],
+    rps: dict[str, float],
+    pinned: set[int] | None,
 ) -> None:
     print(
         f"\npassthrough at {args.rate:g} req/s for {args.seconds:g} s "
@@ -238,13 +255,15 @@ def _report(
     rows = {name: [percentile(v, q) for q in (50, 90, 99)] for name, v in lat.items()}
     for name, row in rows.items():
         print(f"{name:>10} " + " ".join(f"{x:8.3f}" for x in row))
-    overhead = [g - d for g, d in zip(rows["gateway"], rows["direct"], strict=True)]
-    print(f"{'overhead':>10} " + " ".join(f"{x:8.3f}" for x in overhead))
+    for name in rps:
+        overhead = [g - d for g, d in zip(rows[name], rows["direct"], strict=True)]
+        print(f"{name + ' +':>10} " + " ".join(f"{x:8.3f}" for x in overhead))
     core = f"CPU {sorted(pinned)[0]}" if pinned else "unpinned"
-    print(
-        f"\nmax passthrough throughput ({core}, {args.connections} connections, "
-        f"{args.seconds:g} s): {rps:,.0f} req/s"
-    )
+    for name, value in rps.items():
+        print(
+            f"\nmax passthrough throughput, {name} ({core}, {args.connections} connections, "
+            f"{args.seconds:g} s): {value:,.0f} req/s"
+        )
 
 
 def _use_uvloop() -> None:
