@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 from infra.local.gateway.passthrough import HOP_BY_HOP
 from strangler.core.matching import Match, RouteMatcher
 from strangler.core.routes import Integration, Route, RouteTable
-from strangler.core.traffic import CapturedRequest
+from strangler.core.traffic import CapturedRequest, redacted_target
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_REPLAYED = 30
@@ -58,7 +58,8 @@ class Replay:
         return self.target
 
     def __str__(self) -> str:
-        return f"{self.method} {self.target}"
+        # how reports name the request: a token in its query is not printed
+        return f"{self.method} {redacted_target(self.target)}"
 
 
 def route_matcher(route_keys: Iterable[str]) -> RouteMatcher:

@@ -58,3 +58,8 @@ def test_generated_requests_quote_names_and_find_items_in_any_listing() -> None:
     assert [r.target for r in generated_requests("/health", json.loads('{"ok": true}'))] == [
         "/health"
     ]
+
+
+def test_a_request_is_named_without_the_credentials_in_its_query() -> None:
+    replay = Replay("GET", "/rides?page=2&access_token=abc123", (("Authorization", "Bearer x"),))
+    assert str(replay) == "GET /rides?page=2&access_token=<redacted>"

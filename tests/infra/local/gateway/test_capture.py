@@ -4,6 +4,7 @@ bounded and readable by their owner only."""
 
 from __future__ import annotations
 
+import json
 import socket
 import stat
 from collections.abc import Iterator
@@ -137,6 +138,26 @@ def test_a_refused_or_unread_body_is_marked_incomplete(
     thread.stop()
     [record] = read_captured(tmp_path / "traffic")
     assert (record.method, record.raw_path, record.status) == ("POST", "/upload", 413)
+    assert (record.body, record.body_complete) == (b"", False)
+
+
+def test_a_streamed_upload_is_captured_without_its_body(
+    capturing: tuple[GatewayThread, int], tmp_path: Path
+) -> None:
+    thread, port = capturing
+    body = b"y" * (300 * 1024)  # past the 256 KiB the gateway reads whole: streamed upstream
+    headers = [("Host", "x"), ("Content-Length", str(len(body))), ("Connection", "close")]
+    answer = _exchange(port, _request("POST", "/upload", headers, body))
+    assert _status(answer) == 200
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["length"] == len(body)
+    thread.stop()
+    [record] = read_captured(tmp_path / "traffic")
+    assert (record.method, record.target, record.status, list(record.headers)) == (
+        "POST",
+        "/upload",
+        200,
+        headers,
+    )
     assert (record.body, record.body_complete) == (b"", False)
 
 
