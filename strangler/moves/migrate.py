@@ -21,7 +21,7 @@ from strangler.core.traffic import read_captured
 from strangler.moves.copies import write_paths
 from strangler.moves.parity import IgnoreRules, render_diff
 from strangler.moves.parity_check import ParityResult, Paths, check_parity, fetch_monolith
-from strangler.moves.replay import Replay, captured_requests, generated_requests
+from strangler.moves.replay import Replay, captured_requests, generated_requests, without_body
 from strangler.moves.steps import (
     MigrationError,
     RouteMove,
@@ -172,7 +172,10 @@ def _parity(
     config: Config, status: dict[str, Any], move: RouteMove, progress: Progress
 ) -> ParityResult:
     live = Paths(status["monolith"], status["lambda"], move.function, config.lambda_service.region)
-    replays = captured_requests(read_captured(traffic_dir(config)), move.route_keys)
+    records = list(read_captured(traffic_dir(config)))
+    for request in without_body(records, move.route_keys):
+        progress(f"      not replayed: {request} (its body was not captured)")
+    replays = captured_requests(records, move.route_keys)
     if replays:
         progress(f"      replaying {len(replays)} captured requests of {move.route}, in order")
     else:

@@ -78,12 +78,15 @@ def captured_requests(
     """The route's captured requests in capture order: the latest ``limit`` of them.
 
     A safe request repeated with the same target and headers is kept once (its first time);
-    unsafe ones are all kept, since each may change what the next one finds.
+    unsafe ones are all kept, since each may change what the next one finds. A request whose
+    body was not recorded cannot be resent (``without_body`` lists those).
     """
     matcher = route_matcher(route_keys)
     replays: list[Replay] = []
     seen: set[Replay] = set()
     for record in records:
+        if not record.body_complete:
+            continue
         replay = Replay(
             record.method.upper(),
             record.target,
@@ -98,6 +101,16 @@ def captured_requests(
             seen.add(replay)
         replays.append(replay)
     return replays[-limit:]
+
+
+def without_body(records: Iterable[CapturedRequest], route_keys: Iterable[str]) -> list[str]:
+    """``METHOD target`` of the route's captured requests whose body was not recorded."""
+    matcher = route_matcher(route_keys)
+    return [
+        f"{r.method} {r.target}"
+        for r in records
+        if not r.body_complete and match(matcher, Replay(r.method.upper(), r.target)) is not None
+    ]
 
 
 def _end_to_end(name: str, record: CapturedRequest) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from strangler.core.traffic import captured
-from strangler.moves.replay import Replay, captured_requests, generated_requests
+from strangler.moves.replay import Replay, captured_requests, generated_requests, without_body
 
 KEYS = ("ANY /books", "ANY /books/{proxy+}")
 
@@ -35,6 +35,21 @@ def test_captured_requests_of_the_route_in_order_with_their_own_headers() -> Non
     assert replays[2].raw_query == "x=1"
     assert [r.safe for r in replays] == [True, False, False, False]
     assert captured_requests(records, KEYS, limit=2) == replays[-2:]  # type: ignore[arg-type]
+
+
+def test_a_request_whose_body_was_not_captured_is_not_replayed() -> None:
+    streamed = captured(
+        time=0.0,
+        method="PUT",
+        target="/books/1",
+        headers=[],
+        body=b"",
+        status=200,
+        body_complete=False,
+    )
+    kept = record("GET", "/books/1", [])
+    assert captured_requests([streamed, kept], KEYS) == [Replay("GET", "/books/1")]  # type: ignore[list-item]
+    assert without_body([streamed, kept], KEYS) == ["PUT /books/1"]  # type: ignore[list-item]
 
 
 def test_generated_requests_quote_names_and_find_items_in_any_listing() -> None:
