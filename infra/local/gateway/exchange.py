@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from infra.local.gateway.access_log import AccessRecord
@@ -39,7 +40,7 @@ class Exchange:
     sandbox_id: str | None = None
     cold_start: bool | None = None
     trace: GatewayTrace | None = None
-    annotations: list[tuple[str, str]] = field(default_factory=list)
+    annotations: Sequence[tuple[str, str]] = ()
     """Headers the integration adds to the answer, error or not (Lambda's sandbox details)."""
 
     def gateway_headers(self, target_header: str) -> dict[str, str]:
