@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from strangler.core.config import Config
+from strangler.core.config import Config, FunctionConfig
 from strangler.progress import Progress
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def _spec(
             zips[function.name] = out
             continue
         progress(f"building {out.name} (Lambda-platform wheels)")
-        zips[function.name] = build_function_zip(config, out, function.architecture).path
+        zips[function.name] = build_function_zip(config, function, out).path
     return spec_from_config(
         config,
         stage=args.stage,
@@ -70,18 +70,18 @@ def _spec(
     )
 
 
-def build_function_zip(config: Config, out: Path, architecture: str) -> Package:
+def build_function_zip(config: Config, function: FunctionConfig, out: Path) -> Package:
     """The deployment zip: the project's code and distributions (as its own imports show, see
     ``strangler.stack.project_code``) plus the function package the handler lives in."""
     from serverless.package import build_zip, pinned_requirements, runtime_distributions
     from strangler.stack.functions import SERVERLESS_ROOT
     from strangler.stack.project_code import project_code
 
-    code = project_code(config)
+    code = project_code(config, function.environment)
     return build_zip(
         out,
         list(dict.fromkeys([*code.paths, SERVERLESS_ROOT / "serverless"])),
-        architecture=architecture,
+        architecture=function.architecture,
         requirements=pinned_requirements(runtime_distributions(code.distributions)),
     )
 

@@ -31,7 +31,7 @@ from strangler.core.routes import (
 )
 from strangler.moves.ledger import append_entry, last_migration, ledger_path
 from strangler.progress import Progress
-from strangler.stack.launch import run_in_project
+from strangler.stack.probes import run_in_project
 from strangler.stack.state import utc_now
 
 _PATH_RE = re.compile(

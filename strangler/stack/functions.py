@@ -11,14 +11,21 @@ from strangler.core import envvars
 from strangler.core.config import Config, FunctionConfig
 from strangler.core.lambda_model import LambdaServiceOptions
 from strangler.core.model import load
+from strangler.stack.project_code import project_code, staged_code
 
 # The function package must be importable in the sandbox next to the user's Django project.
 SERVERLESS_ROOT = Path(function_env.__file__).resolve().parent.parent
 
 
 def function_spec(config: Config, function: FunctionConfig, database_url: str) -> FunctionSpec:
-    """``function`` whole, plus where its code is and what Django needs to start."""
-    code_paths = tuple(dict.fromkeys([str(config.django_path), str(SERVERLESS_ROOT)]))
+    """``function`` whole, plus where its code is and what Django needs to start.
+
+    The sandboxes import the project's code from a directory of what the project's own imports
+    show it needs (as the deployment zip ships it), so a package the zip would lack fails here
+    too; the function package comes from the harness.
+    """
+    code = staged_code(project_code(config, function.environment), config.run_dir)
+    code_paths = tuple(dict.fromkeys([str(code), str(SERVERLESS_ROOT)]))
     environment = {
         function_env.DJANGO_SETTINGS_MODULE: config.django.settings,
         function_env.DJANGO_ASGI: config.django.asgi,

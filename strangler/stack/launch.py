@@ -7,8 +7,6 @@ their processes from here.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 from strangler.core import envvars
 from strangler.core.config import Config
 from strangler.stack.functions import tracing_environment
+from strangler.stack.probes import project_env
 
 MONOLITH = "monolith"
 LAMBDA = "lambda"
@@ -28,35 +27,15 @@ UNUSED_LAMBDA_URL = "http://127.0.0.1:9"
 
 def django_env(config: Config, database_url: str, token_secret: str) -> dict[str, str]:
     """Environment for a Django process of the strangled project."""
-    env = dict(os.environ)
-    pythonpath = [str(config.django_path), env.get("PYTHONPATH", "")]
-    env.update(
+    return project_env(
+        config,
+        database_url,
         {
-            envvars.DJANGO_SETTINGS_MODULE: config.django.settings,
-            "PYTHONPATH": os.pathsep.join(p for p in pythonpath if p),
-            envvars.DATABASE_URL: database_url,
             envvars.TOKEN_SECRET: token_secret,
             envvars.DJANGO_CONN_MAX_AGE: str(config.monolith.conn_max_age),
             "PYTHONUNBUFFERED": "1",
             **tracing_environment(config),
-        }
-    )
-    return env
-
-
-def run_in_project(
-    config: Config, module: str, args: Sequence[str], env: dict[str, str], timeout_s: float
-) -> subprocess.CompletedProcess[str]:
-    """``python -m MODULE ARGS`` in the project's directory: a probe that configures its Django
-    (the harness never does that in its own process)."""
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        env=env,
-        cwd=config.django_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout_s,
+        },
     )
 
 

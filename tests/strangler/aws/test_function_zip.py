@@ -24,7 +24,8 @@ def test_shelf_zip_holds_every_sibling_app_and_serves_its_urlconf_from_the_zip_a
     tmp_path: Path,
 ) -> None:
     config = load_config(SHELF / "strangler.toml", environ={})
-    built = build_function_zip(config, tmp_path / "shelf.zip", "x86_64")
+    (function,) = config.functions  # x86_64 by default
+    built = build_function_zip(config, function, tmp_path / "shelf.zip")
     names = zipfile.ZipFile(built.path).namelist()
     top_level = {name.split("/", 1)[0] for name in names if "/" in name}
     # the settings package, the three apps beside it, the handler, DRF that the URLconf imports

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from strangler.core.config import load_config
-from strangler.stack.project_code import ProjectImportError, project_code
+from strangler.stack.project_code import ProjectImportError, project_code, staged_code
 from tests.strangler.stack_config import REPO_ROOT, stack_config
 
 SHELF = REPO_ROOT / "tests" / "fixtures" / "shelf"
@@ -19,6 +19,16 @@ def test_shelf_ships_its_settings_package_and_every_sibling_app() -> None:
         SHELF / name for name in ("accounts", "catalog", "lending", "shelf_project")
     )
     assert {"Django", "djangorestframework", "dj-database-url"} <= set(code.distributions)
+
+
+def test_the_local_function_imports_from_exactly_that_code(tmp_path: Path) -> None:
+    code = project_code(load_config(SHELF / "strangler.toml", environ={}))
+    staged = staged_code(code, tmp_path)
+    assert sorted((p.name, p.resolve()) for p in staged.iterdir()) == [
+        (name, SHELF / name) for name in ("accounts", "catalog", "lending", "shelf_project")
+    ]
+    assert staged_code(code, tmp_path) == staged  # the same code, the same directory
+    assert [p.name for p in tmp_path.iterdir()] == [staged.name]  # no staging left behind
 
 
 def test_wildrydes_ships_its_one_package(tmp_path: Path) -> None:
