@@ -1,8 +1,10 @@
-"""Locust entry point: ``locust -f loadtests/locustfile.py,<journeys file>`` (``strangler loadtest``
-runs it with the project profile's journeys).
+"""Locust entry point: ``locust -f loadtests/locustfile.py`` (``strangler loadtest``/``compare``).
 
-The scenario's stage table drives the user count; in a comparison run, a collector records
-every request per path (HDR histograms) and writes the raw results when the test stops.
+The users come from the user's own Locust file (``STRANGLER_LT_LOCUSTFILE``; in a comparison
+each class runs on both paths, see ``users.py``) or, with none, from the route's captured
+requests (``STRANGLER_LT_REPLAY_DIR``, see ``replay.py``). The scenario's stage table drives
+the user count; in a comparison run, a collector records every request per path (HDR
+histograms) and writes the raw results when the test stops.
 """
 
 from __future__ import annotations
@@ -19,6 +21,16 @@ from loadtests.shapes import stage_at, stages_for
 SETTINGS = from_environment()
 STAGES = stages_for(SETTINGS.scenario, SETTINGS.users, SETTINGS.duration_s)
 collector = Collector()
+
+if SETTINGS.replay_dir is not None:
+    from loadtests.replay import replay_user
+
+    CapturedTraffic = replay_user(SETTINGS, SETTINGS.replay_dir)
+elif SETTINGS.locustfile is not None:
+    from loadtests.users import load_user_classes, per_path
+
+    # Locust collects the user classes it finds in this module
+    globals().update(per_path(load_user_classes(SETTINGS.locustfile), SETTINGS.path_urls))
 
 
 class ScenarioShape(LoadTestShape):

@@ -22,6 +22,10 @@ RIDERS = "STRANGLER_LT_RIDERS"
 ROUTE = "STRANGLER_LT_ROUTE"
 PATH_URLS = "STRANGLER_LT_PATHS"  # "monolith=http://...,lambda=http://..." for comparisons
 RAW_DIR = "STRANGLER_LT_RAW_DIR"
+LOCUSTFILE = "STRANGLER_LT_LOCUSTFILE"
+"""The user's own Locust file, whose user classes the harness runs (on both paths to compare)."""
+REPLAY_DIR = "STRANGLER_LT_REPLAY_DIR"
+"""Captured requests (``strangler.core.traffic``) to replay instead of a Locust file's users."""
 TOKEN_SECRET = "WILDRYDES_TOKEN_SECRET"
 
 
@@ -37,6 +41,8 @@ class LoadSettings:
     route: str | None = None
     path_urls: Mapping[str, str] = field(default_factory=dict)
     raw_dir: Path | None = None
+    locustfile: Path | None = None
+    replay_dir: Path | None = None
 
     @property
     def comparing(self) -> bool:
@@ -66,4 +72,6 @@ def from_environment(env: Mapping[str, str] | None = None) -> LoadSettings:
         route=env.get(ROUTE) or None,
         path_urls=paths,
         raw_dir=Path(env[RAW_DIR]) if env.get(RAW_DIR) else None,
+        locustfile=Path(env[LOCUSTFILE]) if env.get(LOCUSTFILE) else None,
+        replay_dir=Path(env[REPLAY_DIR]) if env.get(REPLAY_DIR) else None,
     )

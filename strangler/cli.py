@@ -258,6 +258,7 @@ def cmd_compare(args: argparse.Namespace, config: Config) -> int:
         load_model=args.load_model,
         function=args.function,
         reports_dir=args.reports_dir,
+        locustfile=args.locustfile,
     )
     if args.aws:
         from strangler.aws.commands import compare_on_aws
@@ -283,6 +284,7 @@ def cmd_loadtest(args: argparse.Namespace, config: Config) -> int:
             workers=args.workers,
             allow_remote=args.allow_remote,
             web_ui=args.ui,
+            locustfile=args.locustfile,
         ),
     )
 
@@ -484,6 +486,12 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--function", help="function from [[functions]] (default: the only one)")
     compare.add_argument("--reports-dir", type=Path, default=Path("reports"))
     compare.add_argument(
+        "--locustfile",
+        type=Path,
+        help="your Locust file, run on both paths (default: [load] locustfile, else the "
+        "route's captured traffic replayed)",
+    )
+    compare.add_argument(
         "--aws",
         action="store_true",
         help="compare the deployed paths: --monolith-url (the fleet) vs --api-url (the HTTP "
@@ -519,6 +527,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote", action="store_true", help="allow a non-loopback target (deliberately)"
     )
     loadtest.add_argument("--ui", action="store_true", help="Locust's web UI on 127.0.0.1:8089")
+    loadtest.add_argument(
+        "--locustfile", type=Path, help="your Locust file (default: [load] locustfile)"
+    )
     traffic = add(
         "traffic",
         cmd_traffic,

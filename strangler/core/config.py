@@ -27,6 +27,7 @@ __all__ = [
     "FunctionConfig",
     "GatewayConfig",
     "LambdaServiceConfig",
+    "LoadConfig",
     "MonolithConfig",
     "ParityConfig",
     "ProjectConfig",
@@ -139,6 +140,14 @@ class ParityConfig(StrictModel):
     every ``ignore`` pattern applies to columns too (``**.updated_at`` names a column as well)."""
 
 
+class LoadConfig(StrictModel):
+    """Where ``compare`` and ``loadtest`` take their load from."""
+
+    locustfile: str | None = None
+    """An ordinary Locust file (``HttpUser``/``FastHttpUser`` classes, relative paths), relative
+    to this file; unset: the profile's journeys, else (``compare``) the route's captured traffic."""
+
+
 class TracingConfig(StrictModel):
     """X-Ray tracing on both paths, with a local collector standing in for the daemon."""
 
@@ -164,6 +173,7 @@ class ConfigFile(StrictModel):
     lambda_service: LambdaServiceConfig = Field(LambdaServiceConfig(), alias="lambda")
     gateway: GatewayConfig = GatewayConfig()
     parity: ParityConfig = ParityConfig()
+    load: LoadConfig = LoadConfig()
     tracing: TracingConfig = TracingConfig()
     functions: Items[FunctionConfig] = ()
 
@@ -206,6 +216,11 @@ class Config(ConfigFile):
     @property
     def routes_path(self) -> Path:
         return (self.root / self.gateway.routes_file).resolve()
+
+    @property
+    def locustfile(self) -> Path | None:
+        """``[load] locustfile`` resolved against the configuration file's directory."""
+        return (self.root / self.load.locustfile).resolve() if self.load.locustfile else None
 
     @property
     def django_path(self) -> Path:

@@ -2,7 +2,8 @@
 
 Two private gateways are started in front of the same monolith and Lambda service: one with
 the route on the monolith, one with it on the function. The live route table is not touched.
-Locust alternates every journey between them, so both paths share the moment's conditions.
+Every user class of the Locust file runs on both of them (or the route's captured requests
+alternate between them), so both paths share the moment's conditions.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from loadtests.shapes import stages_for
 from strangler.core.config import Config
 from strangler.core.errors import ProcessError
 from strangler.core.routes import save_route_table
+from strangler.measure.load import Load, choose_load
 from strangler.moves.migrate import MigrationError
 from strangler.moves.steps import (
     RouteMove,
@@ -42,11 +44,8 @@ from strangler.stack.processes import ProcessTable
 from strangler.stack.readiness import log_tail, wait_answering
 from strangler.stack.state import read_state, utc_now
 
-STRANGLER = Path(__file__).resolve().parent.parent
-LOCUSTFILE = STRANGLER.parent / "loadtests" / "locustfile.py"
-JOURNEYS = STRANGLER / "profiles" / "wildrydes" / "journeys.py"
-LOCUSTFILES = f"{LOCUSTFILE},{JOURNEYS}"
-"""What ``locust -f`` loads: the shape and collector, then the journeys (Locust's users)."""
+LOCUSTFILE = Path(__file__).resolve().parents[2] / "loadtests" / "locustfile.py"
+"""What ``locust -f`` loads: the shape and the collector; the users come from ``load.py``."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,8 @@ class CompareRequest:
     load_model: str = "open"
     function: str | None = None
     reports_dir: Path = Path("reports")
+    locustfile: Path | None = None
+    """The user's own Locust file (else ``[load] locustfile``, else captured traffic)."""
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,12 @@ def run_compare_aws(
     for url in (aws.monolith_url, aws.api_url):
         check_target(url, aws.allow_remote or config.project.allow_non_loopback)
     function = choose_function(config, request.function)
+    load = _choose_load(config, request)
     run_id, run_dir = _new_run(config, request)
     raw_dir = run_dir / "raw"
     urls = {"monolith": aws.monolith_url, "lambda": aws.api_url}
     started = time.time()
-    _run_locust(config, request, urls, raw_dir, None, progress)
+    _run_locust(config, request, load, urls, raw_dir, None, progress)
     ended = time.time()
     progress(f"fetching REPORT lines of {aws.function_name} from CloudWatch Logs")
     window = (datetime.fromtimestamp(started, UTC), datetime.fromtimestamp(ended + 5, UTC))
@@ -117,6 +119,7 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
         raise MigrationError("the local Lambda service is not running; `make up` starts it")
     function = choose_function(config, request.function)
     keys = route_keys_for(request.route)
+    load = _choose_load(config, request)
     run_id, run_dir = _new_run(config, request)
     raw_dir = run_dir / "raw"
     processes = ProcessTable(run_dir / "work")
@@ -144,7 +147,7 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
         ).start()
         started = time.time()
         try:
-            _run_locust(config, request, urls, raw_dir, sampler, progress)
+            _run_locust(config, request, load, urls, raw_dir, sampler, progress)
         finally:
             samples = sampler.stop()
         ended = time.time()
@@ -186,25 +189,44 @@ def _start_gateway(
     return url
 
 
-def _run_locust(
-    config: Config,
-    request: CompareRequest,
-    urls: dict[str, str],
-    raw_dir: Path,
-    sampler: Sampler | None,
-    progress: Progress,
-) -> None:
-    env = {
+def load_environment(config: Config, request: CompareRequest) -> dict[str, str]:
+    """What the Locust process (and the user's Locust file in it) reads, but the paths."""
+    return {
         **os.environ,
         lt.SCENARIO: request.scenario,
         lt.USERS: str(request.users),
         lt.DURATION_S: str(request.duration_s),
         lt.LOAD_MODEL: request.load_model,
         lt.ROUTE: request.route,
-        lt.PATH_URLS: ",".join(f"{k}={v}" for k, v in urls.items()),
-        lt.RAW_DIR: str(raw_dir),
         lt.TOKEN_SECRET: load_or_create_token_secret(config.run_dir),
         lt.RIDERS: str(riders_seeded(config)),
+    }
+
+
+def _choose_load(config: Config, request: CompareRequest) -> Load:
+    return choose_load(
+        config,
+        request.route,
+        route_keys_for(request.route),
+        request.locustfile,
+        load_environment(config, request),
+    )
+
+
+def _run_locust(
+    config: Config,
+    request: CompareRequest,
+    load: Load,
+    urls: dict[str, str],
+    raw_dir: Path,
+    sampler: Sampler | None,
+    progress: Progress,
+) -> None:
+    env = {
+        **load_environment(config, request),
+        **load.environment(raw_dir.parent / "work"),
+        lt.PATH_URLS: ",".join(f"{k}={v}" for k, v in urls.items()),
+        lt.RAW_DIR: str(raw_dir),
     }
     log = raw_dir.parent / "locust.log"
     argv = [
@@ -212,10 +234,9 @@ def _run_locust(
         "-m",
         "locust",
         "-f",
-        LOCUSTFILES,
+        str(LOCUSTFILE),
+        # no --host: Locust would set it on every user class, and each runs on its own path
         "--headless",
-        "--host",
-        urls["monolith"],
         "--only-summary",
         "--loglevel",
         "WARNING",
@@ -227,8 +248,8 @@ def _run_locust(
         "0",
     ]
     progress(
-        f"locust: {request.scenario}, {request.users} users, {request.duration_s:.0f} s "
-        f"({request.load_model} model)"
+        f"locust: {load.describe()}, {request.scenario}, {request.users} users, "
+        f"{request.duration_s:.0f} s ({request.load_model} model)"
     )
     with log.open("wb") as out:
         proc = subprocess.Popen(

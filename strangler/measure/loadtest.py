@@ -6,12 +6,15 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from loadtests import settings as lt
 from loadtests.shapes import stages_for
 from loadtests.targets import check_target
 from strangler.core.config import Config
-from strangler.measure.compare import LOCUSTFILES, riders_seeded
+from strangler.core.errors import ConfigError
+from strangler.measure.compare import LOCUSTFILE, riders_seeded
+from strangler.measure.load import check_locustfile
 from strangler.profiles.wildrydes.tokens import load_or_create_token_secret
 from strangler.stack.state import read_state
 
@@ -27,10 +30,12 @@ class LoadTestRequest:
     workers: int = 1
     allow_remote: bool = False
     web_ui: bool = False
+    locustfile: Path | None = None
+    """The user's own Locust file (else ``[load] locustfile``)."""
 
 
 def locust_command(request: LoadTestRequest, host: str) -> list[str]:
-    argv = [sys.executable, "-m", "locust", "-f", LOCUSTFILES, "--host", host]
+    argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host]
     if request.workers > 1:
         # Locust's distributed mode: one master and N worker processes on this machine
         argv += ["--processes", str(request.workers)]
@@ -60,6 +65,14 @@ def run_loadtest(config: Config, request: LoadTestRequest) -> int:
     }
     if request.peak_rps:
         env[lt.PEAK_RPS] = str(request.peak_rps)
+    locustfile = request.locustfile or config.locustfile
+    if locustfile is None:
+        raise ConfigError(
+            "strangler loadtest needs a Locust file: pass --locustfile PATH or set "
+            "[load] locustfile (`strangler compare ROUTE` replays captured traffic without one)"
+        )
+    check_locustfile(locustfile.resolve(), "the load test", env, config.root)
+    env[lt.LOCUSTFILE] = str(locustfile.resolve())
     return subprocess.run(
         locust_command(request, host), env=env, cwd=config.root, check=False
     ).returncode

@@ -27,6 +27,7 @@ from strangler.core.traffic import TrafficLog, captured
 from strangler.moves.migrate import migrate
 from strangler.stack.local import LocalStack
 from strangler.stack.state import read_state
+from tests.strangler.http_json import send
 from tests.strangler.moves.test_migrate import cli
 from tests.strangler.stack_config import stack_config
 
@@ -241,26 +242,6 @@ def shelf_stack_config(tmp_path: Path, function_env: str = "") -> Config:
         text = text.replace("[parity]", f"[functions.environment]\n{function_env}\n\n[parity]")
     path.write_text(text + f'\n[project]\nrun_dir = "{tmp_path / "run"}"\n')
     return load_config(path, environ={})
-
-
-def send(
-    base: str, method: str, target: str, body: Any = None, cookie: str = ""
-) -> tuple[int, Any, str]:
-    """A request to ``base``: (status, JSON answer, the session cookie it set)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + target, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if cookie:
-        request.add_header("Cookie", cookie)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            status, raw, headers = answer.status, answer.read(), answer.headers
-    except urllib.error.HTTPError as exc:
-        status, raw, headers = exc.code, exc.read(), exc.headers
-    session = next(
-        (c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or [] if "sessionid" in c), ""
-    )
-    return status, json.loads(raw) if raw else None, session
 
 
 def shelf_write(method: str, target: str, body: Any, host: str, cookie: str) -> dict[str, Any]:

@@ -1,0 +1,170 @@
+"""``strangler compare`` on shelf, a project the harness was not written for: load from the
+user's own Locust file and from the route's captured traffic, both paths in one run, the
+report built; and the clear refusals when there is nothing to send."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from strangler.cli import main
+from strangler.core.config import Config, load_config
+from strangler.stack.local import LocalStack
+from tests.strangler.http_json import send
+from tests.strangler.stack_config import shelf_config
+
+pytestmark = pytest.mark.stack
+
+LOGIN = {"username": "reader", "password": "reader-password"}
+
+READER_LOCUSTFILE = '''
+from locust import HttpUser, constant_throughput, task
+
+
+class Reader(HttpUser):
+    """A reader of shelf: logs in, lists the books, renames one."""
+
+    wait_time = constant_throughput(4)
+
+    def on_start(self):
+        self.client.post("/accounts/login/", json={LOGIN})
+
+    @task(3)
+    def books(self):
+        self.client.get("/api/books/")
+
+    @task
+    def rename(self):
+        book = self.client.get("/api/books/{BOOK}/").json()
+        self.client.put("/api/books/{BOOK}/", json={**book, "title": "Dune (loaded)"})
+'''
+
+
+class Shelf:
+    def __init__(self, config: Config, status: dict[str, Any]) -> None:
+        self.config, self.status = config, status
+        # set-up straight to the monolith: the gateway captures only what a test sends it
+        code, _, self.cookie = send(status["monolith"], "POST", "/accounts/login/", LOGIN)
+        assert code == 200 and self.cookie
+        _, author, _ = self.monolith("POST", "/api/authors/", {"name": "Frank Herbert"})
+        code, self.book, _ = self.monolith(
+            "POST",
+            "/api/books/",
+            {"title": "Dune", "isbn": "9780441013593", "author": author["id"]},
+        )
+        assert code == 201, self.book
+
+    def monolith(self, method: str, target: str, body: Any = None) -> tuple[int, Any, str]:
+        return send(self.status["monolith"], method, target, body, self.cookie)
+
+    def title(self) -> str:
+        return str(self.monolith("GET", f"/api/books/{self.book['id']}/")[1]["title"])
+
+    def retitle(self, title: str) -> None:
+        assert (
+            self.monolith("PUT", f"/api/books/{self.book['id']}/", self.book | {"title": title})[0]
+            == 200
+        )
+
+    def compare(self, tmp_path: Path, *extra: str) -> int:
+        return main(
+            [
+                "--config",
+                str(self.config.source),
+                "compare",
+                *extra,
+                "--duration",
+                "8s",
+                "--users",
+                "4",
+                "--reports-dir",
+                str(tmp_path / "reports"),
+            ]
+        )
+
+
+@pytest.fixture(scope="module")
+def shelf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shelf]:
+    config = load_config(shelf_config(tmp_path_factory.mktemp("shelf-compare")), environ={})
+    stack = LocalStack(config)
+    try:
+        yield Shelf(config, stack.up())
+    finally:
+        stack.down()
+
+
+def _report(tmp_path: Path) -> dict[str, Any]:
+    (run_dir,) = (tmp_path / "reports").iterdir()
+    assert (run_dir / "index.html").is_file() and (run_dir / "summary.md").is_file()
+    return dict(json.loads((run_dir / "report.json").read_text()))
+
+
+def test_compare_runs_the_users_own_locustfile_on_both_paths(shelf: Shelf, tmp_path: Path) -> None:
+    """Login, GET and PUT of an ordinary Locust file with relative paths, not edited: every
+    user class runs on both paths in the same run, each request tagged with its path."""
+    shelf.retitle("Dune")
+    locustfile = tmp_path / "reader.py"
+    locustfile.write_text(
+        READER_LOCUSTFILE.replace("{LOGIN}", repr(LOGIN)).replace("{BOOK}", str(shelf.book["id"]))
+    )
+
+    assert shelf.compare(tmp_path, "/api/books/", "--locustfile", str(locustfile)) == 0
+
+    report = _report(tmp_path)
+    assert report["route"] == "/api/books/"
+    monolith, lam = report["paths"]["monolith"], report["paths"]["lambda"]
+    for stats in (monolith, lam):
+        assert stats["requests"] > 0 and stats["failures"] == 0
+        assert set(stats["status_counts"]) == {"200"}
+    # the Lambda path's requests reached the function: it started, and it was billed
+    assert lam["cold_starts"] >= 1 and lam["billed_ms_total"] > 0
+    assert shelf.title() == "Dune (loaded)"
+
+
+def test_compare_without_a_locustfile_replays_the_routes_captured_traffic(
+    shelf: Shelf, tmp_path: Path
+) -> None:
+    """Requests sent through the gateway (with the reader's session cookie) are captured and
+    replayed on both paths with their own headers: the PUT renames the book again."""
+    gateway, book = shelf.status["gateway"], shelf.book["id"]
+    code, _, cookie = send(gateway, "POST", "/accounts/login/", LOGIN)
+    assert code == 200 and cookie
+    assert send(gateway, "GET", "/api/books/", cookie=cookie)[0] == 200
+    code, current, _ = send(gateway, "GET", f"/api/books/{book}/", cookie=cookie)
+    assert code == 200
+    renamed = current | {"title": "Dune (replayed)"}
+    assert send(gateway, "PUT", f"/api/books/{book}/", renamed, cookie)[0] == 200
+    shelf.retitle("Dune")  # what the replayed PUT changes back
+
+    assert shelf.compare(tmp_path, "/api/books/") == 0
+
+    report = _report(tmp_path)
+    monolith, lam = report["paths"]["monolith"], report["paths"]["lambda"]
+    for stats in (monolith, lam):
+        assert stats["requests"] > 0 and stats["failures"] == 0
+        assert set(stats["status_counts"]) == {"200"}
+    assert lam["billed_ms_total"] > 0
+    assert shelf.title() == "Dune (replayed)"
+
+
+def test_nothing_to_send_exits_2_before_locust_starts_saying_what_to_do(
+    shelf: Shelf, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert shelf.compare(tmp_path, "/lending/loans/") == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"no traffic captured for /lending/loans/: send some through the gateway "
+        f"({shelf.status['gateway']}) or `strangler traffic import FILE.har`, or pass --locustfile"
+    ) in said
+    assert not (tmp_path / "reports").exists()  # no run was started
+
+    idle = tmp_path / "idle.py"
+    idle.write_text("from locust import HttpUser\n\n\nclass Idle(HttpUser):\n    pass\n")
+    assert shelf.compare(tmp_path, "/api/books/", "--locustfile", str(idle)) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"Locust file {idle} has no user class with tasks for /api/books/" in said
+    assert not (tmp_path / "reports").exists()
