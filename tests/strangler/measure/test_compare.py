@@ -15,6 +15,7 @@ import pytest
 from moto import mock_aws
 
 from loadtests.report.build import build_report
+from strangler.cli import main
 from strangler.core.config import Config
 from strangler.measure.compare import AwsTargets, CompareRequest, run_compare, run_compare_aws
 from strangler.moves.migrate import migrate
@@ -81,6 +82,20 @@ def test_compare_runs_both_paths_in_one_run_and_leaves_the_live_table_alone(
         "db-connections",
         "cost-vs-traffic",
     ]
+
+
+def test_a_route_its_journeys_do_not_touch_exits_2_before_locust_starts(
+    running: tuple[Config, dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Wild Rydes' riders have no journey under /books: Locust would run 'No tasks defined'
+    for the whole duration, so the comparison refuses before anything starts."""
+    config, _ = running
+    reports = tmp_path / "reports"
+    argv = ["--config", str(config.source), "compare", "/books", "--reports-dir", str(reports)]
+    assert main(argv) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "has no user class with tasks for /books (Locust would run nothing)" in said
+    assert not reports.exists()
 
 
 def _markdown_table(text: str) -> dict[str, tuple[str, str]]:

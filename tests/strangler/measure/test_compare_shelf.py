@@ -13,6 +13,7 @@ import pytest
 
 from strangler.cli import main
 from strangler.core.config import Config, load_config
+from strangler.core.traffic import read_captured
 from strangler.stack.local import LocalStack
 from tests.strangler.http_json import send
 from tests.strangler.stack_config import shelf_config
@@ -168,3 +169,33 @@ def test_nothing_to_send_exits_2_before_locust_starts_saying_what_to_do(
     said = " ".join(capsys.readouterr().err.split())
     assert f"Locust file {idle} has no user class with tasks for /api/books/" in said
     assert not (tmp_path / "reports").exists()
+
+
+def test_loadtest_runs_the_users_own_locustfile_against_the_gateway(
+    shelf: Shelf, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same Locust file, classes as they are, against the live gateway (which captures
+    what it serves: the users' requests are there afterwards)."""
+    locustfile = tmp_path / "reader.py"
+    locustfile.write_text(
+        READER_LOCUSTFILE.replace("{LOGIN}", repr(LOGIN)).replace("{BOOK}", str(shelf.book["id"]))
+    )
+    traffic = shelf.config.run_dir / "traffic"
+    before = sum(1 for _ in read_captured(traffic))
+    argv = ["--config", str(shelf.config.source), "loadtest", "--duration", "4s", "--users", "2"]
+
+    assert main([*argv, "--locustfile", str(locustfile)]) == 0
+
+    sent = {(r.method, r.raw_path, r.status) for r in list(read_captured(traffic))[before:]}
+    assert {("POST", "/accounts/login/", 200), ("GET", "/api/books/", 200)} <= sent
+    book = f"/api/books/{shelf.book['id']}/"
+    assert sent <= {
+        ("POST", "/accounts/login/", 200),
+        ("GET", "/api/books/", 200),
+        ("GET", book, 200),
+        ("PUT", book, 200),
+    }
+
+    assert main(argv) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert "strangler loadtest needs a Locust file: pass --locustfile PATH" in said
