@@ -12,41 +12,15 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from locust import FastHttpUser, between, constant_throughput, task
 
+from loadtests.resend import Replayed, replayed
 from loadtests.settings import LoadSettings
-from strangler.core.traffic import CapturedRequest, read_captured
-
-_NOT_RESENT = frozenset({"host", "content-length", "connection", "transfer-encoding"})
-"""Set by the client for the connection it opens, not part of what was asked."""
-
-
-@dataclass(frozen=True)
-class Replayed:
-    method: str
-    target: str
-    headers: dict[str, str]
-    body: bytes
-
-
-def replayed(records: Iterable[CapturedRequest]) -> list[Replayed]:
-    """What each record resends; repeated header names joined as their syntax allows
-    (RFC 9110 5.3: a list with ", "; RFC 6265 5.4: cookies with "; ")."""
-    requests = []
-    for record in records:
-        headers: dict[str, str] = {}
-        for name, value in record.headers:
-            if name.lower() in _NOT_RESENT:
-                continue
-            joiner = "; " if name.lower() == "cookie" else ", "
-            headers[name] = f"{headers[name]}{joiner}{value}" if name in headers else value
-        requests.append(Replayed(record.method, record.target, headers, record.body))
-    return requests
+from strangler.core.traffic import read_captured
 
 
 def wait_time_for(settings: LoadSettings) -> Callable[[Any], float]:

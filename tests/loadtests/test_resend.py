@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loadtests.replay import replayed
+from loadtests.resend import replayed
 from strangler.core.traffic import captured
 
 
