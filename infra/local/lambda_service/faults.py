@@ -14,6 +14,9 @@ from .logformat import exit_error_message, timeout_message
 EXIT_ERROR = "Runtime.ExitError"
 OUT_OF_MEMORY = "Runtime.OutOfMemory"
 SANDBOX_TIMEOUT = "Sandbox.Timedout"
+RESPONSE_TOO_LARGE = "Function.ResponseSizeTooLarge"
+# 6 MB synchronous response quota, as the figure AWS's own error message gives it.
+MAX_RESPONSE_BYTES = 6291556
 
 
 def _body(payload: dict[str, object]) -> bytes:
@@ -37,6 +40,18 @@ def init_timeout_body(request_id: str, init_timeout_s: float) -> bytes:
             "errorMessage": (
                 f"RequestId: {request_id} Error: Init phase timed out after "
                 f"{init_timeout_s:.2f} seconds"
+            ),
+        }
+    )
+
+
+def response_too_large_body() -> bytes:
+    return _body(
+        {
+            "errorType": RESPONSE_TOO_LARGE,
+            "errorMessage": (
+                "Response payload size exceeded maximum allowed payload size "
+                f"({MAX_RESPONSE_BYTES} bytes)."
             ),
         }
     )

@@ -42,6 +42,9 @@ class Report:
     error_type: str | None = None
     # An error the handler raised: AWS's REPORT line does not show it, reports.jsonl does.
     handler_error: str | None = None
+    # An init past the limit that Lambda suppressed and re-ran inside this invocation: not on
+    # the REPORT line (its Duration holds the re-run), nor billed; reports.jsonl shows it.
+    suppressed_init_ms: float | None = None
 
     @property
     def billed_ms(self) -> int:
@@ -65,8 +68,15 @@ def report_line(report: Report) -> str:
     return "\t".join(fields)
 
 
-def init_report_line(init_ms: float, status: str, error_type: str | None = None) -> str:
-    fields = [f"INIT_REPORT Init Duration: {init_ms:.2f} ms", "Phase: init", f"Status: {status}"]
+def init_report_line(
+    init_ms: float, status: str, error_type: str | None = None, *, phase: str = "init"
+) -> str:
+    """``phase`` is "invoke" for an init Lambda re-ran inside an invocation (suppressed init)."""
+    fields = [
+        f"INIT_REPORT Init Duration: {init_ms:.2f} ms",
+        f"Phase: {phase}",
+        f"Status: {status}",
+    ]
     if error_type is not None:
         fields.append(f"Error Type: {error_type}")
     return "\t".join(fields)
@@ -108,6 +118,9 @@ def report_record(
         "memory_mb": report.memory_mb,
         "max_memory_mb": report.max_memory_mb,
         "init_ms": None if report.init_ms is None else round(report.init_ms, 3),
+        "suppressed_init_ms": (
+            None if report.suppressed_init_ms is None else round(report.suppressed_init_ms, 3)
+        ),
         "status": report.status or ("error" if report.handler_error else "success"),
         "error_type": report.error_type or report.handler_error,
         "timestamp": timestamp,

@@ -23,6 +23,13 @@ from .scheduler import Action, Load, ScaleWindow, decide
 from .spec import FunctionSpec, ServiceSettings
 
 PROVISION_RETRY_S = 5.0
+# Provisioned concurrency's init is not held to the on-demand 10 s: AWS allows 130 s or the
+# function's timeout, whichever is higher (Lambda guide, execution environment lifecycle).
+PROVISIONED_INIT_LIMIT_S = 130.0
+
+
+def provisioned_init_limit_s(timeout_s: float) -> float:
+    return max(PROVISIONED_INIT_LIMIT_S, timeout_s)
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,21 @@ class SandboxPool:
             fn = self._functions[sandbox.spec.name]
             fn.starting.discard(sandbox)
             fn.busy.add(sandbox)
+
+    def replace(self, sandbox: Sandbox) -> Sandbox:
+        """A new sandbox in the place (and concurrency slot) of one whose init passed the limit;
+        the old process is stopped. The caller starts the new one."""
+        with self._lock:
+            if self._stopped:
+                raise ServiceStoppedError("the Lambda service is stopping")
+            fn = self._functions[sandbox.spec.name]
+            fn.busy.discard(sandbox)
+            fn.starting.discard(sandbox)
+            self._all.discard(sandbox)
+            fresh = self._new_sandbox(fn.spec, provisioned=False)
+            fn.busy.add(fresh)
+        sandbox.stop(grace_s=0)
+        return fresh
 
     def release(self, sandbox: Sandbox) -> None:
         """Return a sandbox after an invocation that left it healthy."""
@@ -217,7 +239,7 @@ class SandboxPool:
         except ProcessError as exc:
             self._provision_failed(sandbox)
             return str(exc)
-        outcome = sandbox.wait_ready(self.settings.init_timeout_s)
+        outcome = sandbox.wait_ready(provisioned_init_limit_s(sandbox.spec.timeout_s))
         if outcome.status is not InitStatus.READY:
             self._provision_failed(sandbox)
             return f"{sandbox.spec.name}: init {outcome.status.value} (see {sandbox.log.path})"

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from strangler.core.http1 import HttpProtocolError
 
+from . import faults
 from .httputil import FastHandler
 
 PREFIX = "/2018-06-01/runtime"
@@ -112,6 +113,14 @@ class _RuntimeHandler(FastHandler):
             self.reply(404, _error_body("NotFound", self.path), _JSON)
             return
         request_id, kind = match.groups()
+        if kind == "response" and len(body) > faults.MAX_RESPONSE_BYTES:
+            # Lambda refuses the response and the invocation fails as the function's error.
+            self.backend.post_error(
+                request_id, faults.response_too_large_body(), faults.RESPONSE_TOO_LARGE
+            )
+            message = f"Exceeded maximum allowed payload size ({faults.MAX_RESPONSE_BYTES} bytes)."
+            self.reply(413, _error_body("RequestEntityTooLarge", message), _JSON)
+            return
         if kind == "response":
             accepted = self.backend.post_response(request_id, body)
         else:

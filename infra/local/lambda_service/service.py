@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -38,7 +38,7 @@ from .logs import ReportSink
 from .pool import SandboxPool
 from .result import InvokeResult
 from .runtime_api import Invocation, RuntimeApiServer
-from .sandbox import InitOutcome, InitStatus, InvokeStatus, Sandbox
+from .sandbox import InitOutcome, InitStatus, InvokeOutcome, InvokeStatus, Sandbox
 from .spec import FunctionSpec, ServiceSettings, validate_functions
 from .xray import InvocationTimes, InvocationTrace, begin_invocation_trace, invocation_segments
 
@@ -157,15 +157,9 @@ class LambdaService:
             )
             clock = _TraceClock(trace, now) if trace.sampled else None
             trace_id = trace.runtime_header
-        invocation = Invocation(
-            request_id=request_id or str(uuid.uuid4()),
-            payload=payload,
-            deadline_ms=int((now + spec.timeout_s) * 1000),
-            function_arn=spec.arn(self.settings.region),
-            trace_id=trace_id or new_trace_id(now),
-            client_context=client_context,
-        )
-        init_ms = None
+        request_id = request_id or str(uuid.uuid4())
+        trace_id = trace_id or new_trace_id(now)
+        init_ms = suppressed_init_ms = None
         if lease.cold:
             if clock is not None:
                 clock.init_start = time.time()
@@ -178,16 +172,49 @@ class LambdaService:
             self._pool.mark_started(sandbox)
             if clock is not None:
                 clock.init_ms = init.init_ms
-            if init.status is not InitStatus.READY:
-                result = self._init_failed(sandbox, invocation, init, log_tail)
+            if init.status is InitStatus.TIMEOUT:
+                # Lambda suppresses an init past its limit and runs it again at the first
+                # invoke, inside the function's timeout (the invoke phase starts here).
+                suppressed_init_ms = init.init_ms
+                sandbox = self._rerun_init(sandbox, init)
+            elif init.status is not InitStatus.READY:
+                result = self._init_failed(sandbox, request_id, init, log_tail)
                 self._trace(clock, sandbox, result, None, None)
                 return result
-            init_ms = init.init_ms
-            sandbox.max_memory_mb()  # a baseline, in case the process dies mid-invoke
+            else:
+                init_ms = init.init_ms
+                sandbox.max_memory_mb()  # a baseline, in case the process dies mid-invoke
         invoke_start = time.time()
-        result = self._run(sandbox, invocation, init_ms, cold=lease.cold, log_tail=log_tail)
+        # The timeout covers the invoke phase only: the deadline runs from its start.
+        invocation = Invocation(
+            request_id=request_id,
+            payload=payload,
+            deadline_ms=int((invoke_start + spec.timeout_s) * 1000),
+            function_arn=spec.arn(self.settings.region),
+            trace_id=trace_id,
+            client_context=client_context,
+        )
+        result = self._run(
+            sandbox,
+            invocation,
+            init_ms,
+            cold=lease.cold,
+            log_tail=log_tail,
+            suppressed_init_ms=suppressed_init_ms,
+        )
         self._trace(clock, sandbox, result, invoke_start, result.duration_ms)
         return result
+
+    def _rerun_init(self, sandbox: Sandbox, init: InitOutcome) -> Sandbox:
+        """A fresh sandbox in the place of one whose init passed the limit, started again."""
+        fresh = self._pool.replace(sandbox)
+        fresh.log.write_lines([init_report_line(init.init_ms, "timeout")])
+        try:
+            fresh.start()
+        except BaseException:
+            self._pool.discard(fresh)
+            raise
+        return fresh
 
     def _trace(
         self,
@@ -250,17 +277,25 @@ class LambdaService:
         *,
         cold: bool,
         log_tail: bool,
+        suppressed_init_ms: float | None = None,
     ) -> InvokeResult:
         spec = sandbox.spec
         request_id = invocation.request_id
         log_offset = 0 if cold else sandbox.log.size()
         sandbox.log.write_lines([start_line(request_id)])
-        outcome = sandbox.invoke(invocation, spec.timeout_s)
+        lines: list[str] = []
+        if suppressed_init_ms is None:
+            outcome, keep = sandbox.invoke(invocation, spec.timeout_s), True
+        else:
+            outcome, keep = self._invoke_after_reinit(sandbox, invocation, lines)
+        if outcome.error_type == faults.RESPONSE_TOO_LARGE:
+            keep = False  # the runtime exits once Lambda refused its response
         max_memory = sandbox.max_memory_mb()
         status = error_type = None
-        lines: list[str] = []
         body = outcome.body
         if outcome.status is InvokeStatus.TIMEOUT:
+            # AWS reports a timed-out invoke at the timeout itself: 3000.00 ms, billed 3000.
+            outcome = replace(outcome, duration_ms=spec.timeout_s * 1000)
             sandbox.kill()
             when = datetime.now(UTC)
             lines.append(timeout_message(when, request_id, spec.timeout_s))
@@ -280,13 +315,14 @@ class LambdaService:
             status=status,
             error_type=error_type,
             handler_error=outcome.error_type if outcome.status is InvokeStatus.ERROR else None,
+            suppressed_init_ms=suppressed_init_ms,
         )
         tail = self._finish_log(sandbox, report, lines, log_offset, log_tail)
         failed = outcome.status is not InvokeStatus.OK
         self._pool.metrics_of(spec.name).count_invocation(
             cold=cold, error=failed, timeout=outcome.status is InvokeStatus.TIMEOUT
         )
-        if outcome.status in (InvokeStatus.OK, InvokeStatus.ERROR):
+        if keep and outcome.status in (InvokeStatus.OK, InvokeStatus.ERROR):
             self._pool.release(sandbox)
         else:
             self._pool.discard(sandbox)
@@ -300,11 +336,30 @@ class LambdaService:
             log_tail=tail,
         )
 
+    @staticmethod
+    def _invoke_after_reinit(
+        sandbox: Sandbox, invocation: Invocation, lines: list[str]
+    ) -> tuple[InvokeOutcome, bool]:
+        """The re-run init, then the handler, both within the function's timeout; the outcome
+        (Duration covers both, as AWS reports a suppressed init) and whether the sandbox stays."""
+        timeout_s = sandbox.spec.timeout_s
+        init = sandbox.wait_ready(timeout_s)
+        if init.status is InitStatus.READY:
+            outcome = sandbox.invoke(invocation, max(0.0, timeout_s - init.init_ms / 1000))
+            return replace(outcome, duration_ms=init.init_ms + outcome.duration_ms), True
+        if init.status is InitStatus.TIMEOUT:
+            lines.append(init_report_line(init.init_ms, "timeout", phase="invoke"))
+            return InvokeOutcome(InvokeStatus.TIMEOUT, init.init_ms), False
+        if init.status is InitStatus.INIT_ERROR:
+            lines.append(init_report_line(init.init_ms, "error", init.error_type, phase="invoke"))
+            failed = InvokeOutcome(InvokeStatus.ERROR, init.init_ms, init.body, init.error_type)
+            return failed, False
+        return InvokeOutcome(InvokeStatus.EXITED, init.init_ms, returncode=init.returncode), False
+
     def _init_failed(
-        self, sandbox: Sandbox, invocation: Invocation, init: InitOutcome, log_tail: bool
+        self, sandbox: Sandbox, request_id: str, init: InitOutcome, log_tail: bool
     ) -> InvokeResult:
-        """Lambda's answer when the runtime never got ready: a function error, no retry here."""
-        request_id = invocation.request_id
+        """Lambda's answer when the runtime failed its init: a function error, no retry here."""
         if init.status is InitStatus.INIT_ERROR:
             body, error_type, status = init.body, init.error_type, "error"
         elif init.status is InitStatus.EXITED:

@@ -101,6 +101,7 @@ def test_report_record_for_jsonl() -> None:
         "memory_mb": 256,
         "max_memory_mb": 30,
         "init_ms": 100.0,
+        "suppressed_init_ms": None,
         "status": "error",
         "error_type": "ValueError",
         "timestamp": "t",
