@@ -17,9 +17,11 @@ from moto import mock_aws
 from loadtests.report.build import build_report
 from strangler.cli import main
 from strangler.core.config import Config
+from strangler.core.traffic import read_captured
 from strangler.measure.compare import AwsTargets, CompareRequest, run_compare, run_compare_aws
 from strangler.moves.migrate import migrate
 from strangler.stack.local import LocalStack
+from strangler.stack.state import traffic_dir
 from tests.strangler.stack_config import stack_config
 
 pytestmark = pytest.mark.stack
@@ -41,12 +43,17 @@ def test_compare_runs_both_paths_in_one_run_and_leaves_the_live_table_alone(
 ) -> None:
     config, _ = running
     live_table = config.routes_path.read_bytes()
+    started = time.time()
     run_dir = run_compare(
         config,
         CompareRequest(route="/rides", duration_s=12, users=4, reports_dir=tmp_path / "reports"),
         progress=lambda _: None,
     )
     assert config.routes_path.read_bytes() == live_table
+    # the comparison's synthetic load is not captured: not by the live gateway (it got none),
+    # not by the private ones ([gateway] capture_comparisons is off)
+    assert [r for r in read_captured(traffic_dir(config)) if r.time >= started] == []
+    assert not list((run_dir / "work").glob("*-traffic"))
     build_report(run_dir)
 
     report = json.loads((run_dir / "report.json").read_text())
