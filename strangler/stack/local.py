@@ -188,6 +188,11 @@ class LocalStack:
         # any answer proves the gateway serves: the monolith behind it is already checked
         wait_answering(f"{url}{self.config.monolith.health_path}", record, cfg.start_timeout_s)
         self.progress(f"gateway: ready (pid {record.pid})")
+        if cfg.capture:
+            self.progress(
+                f"gateway: capturing the requests it serves in {traffic_dir(self.config)} "
+                "(`strangler traffic` shows them; [gateway] capture = false turns it off)"
+            )
         return url
 
     def _start_xray_collector(self, started: list[Callable[[], object]]) -> None:

@@ -60,8 +60,10 @@ def send(
         connection.close()
 
 
-def _up(cli: Cli) -> dict[str, Any]:
-    cli.ok("up")
+def _up(cli: Cli, run_dir: Path) -> dict[str, Any]:
+    up = cli.run("up")
+    assert up.returncode == 0, up.stderr
+    assert f"gateway: capturing the requests it serves in {run_dir / 'traffic'}" in up.stderr
     return json.loads(cli.ok("status", "--json"))
 
 
@@ -88,7 +90,7 @@ def test_wildrydes_requests_through_the_gateway_are_captured_and_shown_redacted(
     project: tuple[Cli, Path],
 ) -> None:
     cli, tmp = project
-    status = _up(cli)
+    status = _up(cli, tmp / "run")
     gateway, token = status["gateway"], status["demo_token"]
     host = ("Host", urllib.parse.urlsplit(gateway).netloc)
     auth = ("Authorization", f"Bearer {token}")
@@ -142,7 +144,7 @@ def test_shelf_session_login_and_put_are_captured_as_sent_and_har_import_and_cle
     # a route of its own for book details, still to the monolith: captured under its route key
     details = Route("ANY /api/books/{id}", Integration.monolith())
     save_route_table(default_route_table().with_route(details), tmp / "routes.json")
-    gateway = _up(cli)["gateway"]
+    gateway = _up(cli, tmp / "run")["gateway"]
     host = ("Host", urllib.parse.urlsplit(gateway).netloc)
     json_type = ("Content-Type", "application/json")
     login = json.dumps({"username": "reader", "password": PASSWORD}).encode()
