@@ -192,7 +192,8 @@ def test_shelf_session_login_and_put_are_captured_as_sent_and_har_import_and_cle
     printed = [cli.ok("traffic"), cli.ok("traffic", "requests"), json.dumps(before)]
     printed.append(cli.ok("traffic", "requests", "--json"))
     secret = session.split("=", 1)[1]
-    for text in printed:
+    logs = [p.read_text() for p in (tmp / "run" / "logs").glob("*") if p.is_file()]
+    for text in printed + logs:
         assert secret not in text and PASSWORD not in text
     assert "Cookie: <redacted>" in printed[1]
 
