@@ -5,6 +5,7 @@ report built; and the clear refusals when there is nothing to send."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,7 @@ def test_compare_runs_the_users_own_locustfile_on_both_paths(shelf: Shelf, tmp_p
 
 
 def test_compare_without_a_locustfile_replays_the_routes_captured_traffic(
-    shelf: Shelf, tmp_path: Path
+    shelf: Shelf, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Requests sent through the gateway (with the reader's session cookie) are captured and
     replayed on both paths with their own headers: the PUT renames the book again."""
@@ -140,8 +141,10 @@ def test_compare_without_a_locustfile_replays_the_routes_captured_traffic(
     renamed = current | {"title": "Dune (replayed)"}
     assert send(gateway, "PUT", f"/api/books/{book}/", renamed, cookie)[0] == 200
     shelf.retitle("Dune")  # what the replayed PUT changes back
+    _wait_captured(shelf.config.run_dir / "traffic", "PUT", f"/api/books/{book}/")
 
     assert shelf.compare(tmp_path, "/api/books/") == 0
+    assert "locust: 3 captured requests replayed" in " ".join(capsys.readouterr().err.split())
 
     report = _report(tmp_path)
     monolith, lam = report["paths"]["monolith"], report["paths"]["lambda"]
@@ -150,6 +153,14 @@ def test_compare_without_a_locustfile_replays_the_routes_captured_traffic(
         assert set(stats["status_counts"]) == {"200"}
     assert lam["billed_ms_total"] > 0
     assert shelf.title() == "Dune (replayed)"
+
+
+def _wait_captured(traffic: Path, method: str, raw_path: str) -> None:
+    """Until the gateway's capture writer (a thread writing in batches) has written it."""
+    deadline = time.monotonic() + 30
+    while not any((r.method, r.raw_path) == (method, raw_path) for r in read_captured(traffic)):
+        assert time.monotonic() < deadline, f"{method} {raw_path} never captured"
+        time.sleep(0.05)
 
 
 def test_nothing_to_send_exits_2_before_locust_starts_saying_what_to_do(
