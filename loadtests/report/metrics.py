@@ -142,6 +142,9 @@ class InvocationStats:
     duration: Latency
     init_reports: int
     init: Latency
+    # Init Duration without the host's run-queue wait, where the records carry it
+    projected_init: Latency
+    init_run_queue_wait: Latency
     max_memory_used_mb: int
     statuses: dict[str, int]
     init_request_ids: frozenset[str]  # one per sandbox start: for the cold-start join
@@ -149,6 +152,7 @@ class InvocationStats:
 
 def summarize_reports(reports: Iterable[LambdaReport]) -> InvocationStats:
     durations, inits = new_latency_histogram(), new_latency_histogram()
+    projected, waits = new_latency_histogram(), new_latency_histogram()
     invocations = billed = max_memory = 0
     statuses: Counter[str] = Counter()
     init_ids: set[str] = set()
@@ -161,6 +165,10 @@ def summarize_reports(reports: Iterable[LambdaReport]) -> InvocationStats:
         if report.init_ms is not None:
             record_ms(inits, report.init_ms)
             init_ids.add(report.request_id)
+        if report.projected_init_ms is not None:
+            record_ms(projected, report.projected_init_ms)
+        if report.init_run_queue_wait_ms is not None:
+            record_ms(waits, report.init_run_queue_wait_ms)
     return InvocationStats(
         invocations=invocations,
         billed_ms_total=billed,
@@ -168,6 +176,8 @@ def summarize_reports(reports: Iterable[LambdaReport]) -> InvocationStats:
         duration=latency_summary(durations),
         init_reports=int(inits.get_total_count()),
         init=latency_summary(inits),
+        projected_init=latency_summary(projected),
+        init_run_queue_wait=latency_summary(waits),
         max_memory_used_mb=max_memory,
         statuses=dict(sorted(statuses.items())),
         init_request_ids=frozenset(init_ids),

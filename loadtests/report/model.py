@@ -84,6 +84,17 @@ class LambdaDetail:
                 "max": init.max,
                 "count": init.count,
             },
+            "projected_init_duration_ms": {
+                "p50": inv.projected_init.p50,
+                "p90": inv.projected_init.p90,
+                "max": inv.projected_init.max,
+                "count": inv.projected_init.count,
+            },
+            "init_run_queue_wait_ms": {
+                "p50": inv.init_run_queue_wait.p50,
+                "max": inv.init_run_queue_wait.max,
+                "count": inv.init_run_queue_wait.count,
+            },
             "throttles": self.throttles,
             "gateway_throttles": self.gateway_throttles,
             "service_throttles": self.samples.throttles,

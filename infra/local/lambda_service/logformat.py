@@ -45,6 +45,15 @@ class Report:
     # An init past the limit that Lambda suppressed and re-ran inside this invocation: not on
     # the REPORT line (its Duration holds the re-run), nor billed; reports.jsonl shows it.
     suppressed_init_ms: float | None = None
+    # Of init_ms, the time the sandbox waited for a host CPU (not on the REPORT line).
+    init_wait_ms: float | None = None
+
+    @property
+    def projected_init_ms(self) -> float | None:
+        """Init Duration as a sandbox with its own CPU share would show it: minus host wait."""
+        if self.init_ms is None or self.init_wait_ms is None:
+            return None
+        return max(0.0, self.init_ms - self.init_wait_ms)
 
     @property
     def billed_ms(self) -> int:
@@ -118,6 +127,8 @@ def report_record(
         "memory_mb": report.memory_mb,
         "max_memory_mb": report.max_memory_mb,
         "init_ms": None if report.init_ms is None else round(report.init_ms, 3),
+        "init_run_queue_wait_ms": _rounded(report.init_wait_ms),
+        "projected_init_ms": _rounded(report.projected_init_ms),
         "suppressed_init_ms": (
             None if report.suppressed_init_ms is None else round(report.suppressed_init_ms, 3)
         ),
@@ -125,3 +136,7 @@ def report_record(
         "error_type": report.error_type or report.handler_error,
         "timestamp": timestamp,
     }
+
+
+def _rounded(ms: float | None) -> float | None:
+    return None if ms is None else round(ms, 3)

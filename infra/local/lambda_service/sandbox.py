@@ -30,6 +30,7 @@ from .limits import Limits, SandboxCgroup
 from .logformat import log_group_name, log_stream_name
 from .logs import LogStream
 from .runtime_api import Invocation, RuntimeApiServer
+from .schedstat import run_queue_wait_ms
 from .spec import FunctionSpec
 
 STOP_GRACE_S = 0.5
@@ -55,6 +56,8 @@ class InitOutcome:
     body: bytes = b""
     error_type: str | None = None
     returncode: int | None = None
+    # Of init_ms, the time the sandbox was runnable but waited for a host CPU (READY only).
+    run_queue_wait_ms: float | None = None
 
 
 class InvokeStatus(Enum):
@@ -154,6 +157,7 @@ class Sandbox:
         self._cond = threading.Condition()
         self._started_at = 0.0
         self._init_ms: float | None = None
+        self._init_wait_ms: float | None = None
         self._init_error: tuple[bytes, str] | None = None
         self._pending: Invocation | None = None
         self._deliver: Callable[[Invocation], None] | None = None
@@ -224,7 +228,9 @@ class Sandbox:
             )
             elapsed = (time.monotonic() - self._started_at) * 1000
             if self._init_ms is not None:
-                return InitOutcome(InitStatus.READY, self._init_ms)
+                return InitOutcome(
+                    InitStatus.READY, self._init_ms, run_queue_wait_ms=self._init_wait_ms
+                )
             if self._init_error is not None:
                 body, error_type = self._init_error
                 return InitOutcome(InitStatus.INIT_ERROR, elapsed, body, error_type)
@@ -302,6 +308,8 @@ class Sandbox:
         with self._cond:
             if self._init_ms is None:
                 self._init_ms = (time.monotonic() - self._started_at) * 1000
+                if self._process is not None:
+                    self._init_wait_ms = run_queue_wait_ms(self._process.pid)
             self._deliver = deliver
             if self._pending is not None:
                 self._send_pending()

@@ -151,6 +151,10 @@ class LambdaReport(RawRecord):
     init_ms: float | None
     status: str
     timestamp: str  # ISO 8601, e.g. "2026-11-23T14:01:02.345Z"
+    # Of init_ms, the time the sandbox waited for a host CPU, and init_ms without it (the
+    # local Lambda service's; absent from CloudWatch's and older records)
+    init_run_queue_wait_ms: float | None = None
+    projected_init_ms: float | None = None
 
 
 @dataclass(frozen=True)

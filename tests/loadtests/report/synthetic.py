@@ -38,6 +38,7 @@ LAMBDA_WARM_US = [(1100, 488), (1400, 400), (1900, 90), (2000, 10)]
 COLD_LATENCY_MS = [350.0 + 10 * i for i in range(12)]
 COLD_INIT_MS = [300.0 + 5 * i for i in range(12)]
 PREWARM_INIT_MS = 280.0
+HOST_WAIT_MS = [100.0 + i for i in range(11)]  # run-queue wait of the joined cold starts
 INVOCATIONS = 1000
 
 
@@ -130,6 +131,7 @@ def lambda_reports() -> Iterator[LambdaReport]:
     for i in range(INVOCATIONS - 1):
         duration = 1.0 + (i % 10) * 0.1
         init = COLD_INIT_MS[i] if i < 11 else None
+        wait = HOST_WAIT_MS[i] if i < 11 else None
         yield LambdaReport(
             request_id=f"req-{i}",
             duration_ms=duration,
@@ -139,6 +141,8 @@ def lambda_reports() -> Iterator[LambdaReport]:
             init_ms=init,
             status="success",
             timestamp=f"2026-11-23T14:00:{i % 60:02d}.000Z",
+            init_run_queue_wait_ms=wait,
+            projected_init_ms=None if init is None or wait is None else init - wait,
         )
 
 

@@ -101,6 +101,8 @@ def test_report_record_for_jsonl() -> None:
         "memory_mb": 256,
         "max_memory_mb": 30,
         "init_ms": 100.0,
+        "init_run_queue_wait_ms": None,
+        "projected_init_ms": None,
         "suppressed_init_ms": None,
         "status": "error",
         "error_type": "ValueError",
