@@ -346,8 +346,14 @@ def copy_database(source_url: str, name: str) -> str:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(source_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        with psycopg.connect(source_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise DatabaseError(
+            f"cannot create the database copy {name} beside {redact(source_url)} (the role "
+            f"needs CREATEDB): {str(exc).strip()}"
+        ) from None
     target_url = database_url(source_url, name)
     try:
         dump = subprocess.Popen(
@@ -388,12 +394,17 @@ def clone_database(admin_url: str, template: str, name: str) -> str:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template)
+    try:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
             )
-        )
+    except psycopg.Error as exc:
+        raise DatabaseError(
+            f"cannot copy database {template} to {name}: {str(exc).strip()}"
+        ) from None
     return database_url(admin_url, name)
 
 

@@ -19,14 +19,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+from multidict import CIMultiDict
 
 from infra.local.gateway.events import ApiContext, GatewayRequest, build_event, map_lambda_result
+from infra.local.gateway.passthrough import upstream_request_headers
 from strangler.core.matching import Match
 from strangler.moves.changes import DbState, KeyMap, diff_states, match_changes, summary
 from strangler.moves.copies import WritePaths
 from strangler.moves.dbstate import Table, fetch_row, read_state, tables
 from strangler.moves.parity import Difference, IgnoreRules, Observed, compare, compare_values
-from strangler.moves.replay import Replay, match, route_matcher, without_host
+from strangler.moves.replay import Replay, match, route_matcher
 from strangler.progress import Progress
 from strangler.stack.invoke import invoke
 
@@ -81,10 +83,11 @@ def fetch_monolith(monolith_url: str, replay: Replay) -> Observed:
     )
     try:
         conn.putrequest(replay.method, replay.target, skip_accept_encoding=True)
-        for name, value in without_host(replay.headers):
+        forwarded = upstream_request_headers(
+            CIMultiDict(replay.headers), _SOURCE_IP, _server_port(replay)
+        )
+        for name, value in forwarded.items():
             conn.putheader(name, value)
-        conn.putheader("X-Forwarded-For", _SOURCE_IP)
-        conn.putheader("X-Forwarded-Proto", "http")
         if replay.body or not replay.safe:
             conn.putheader("Content-Length", str(len(replay.body)))
         conn.endheaders(replay.body or None)
@@ -97,6 +100,13 @@ def fetch_monolith(monolith_url: str, replay: Replay) -> Observed:
         )
     finally:
         conn.close()
+
+
+def _server_port(replay: Replay) -> int:
+    """The port the client reached the gateway on, as its Host header says (80 without one)."""
+    host = next((v for k, v in replay.headers if k.lower() == "host"), "")
+    port = host.rsplit(":", 1)[1] if ":" in host and not host.endswith("]") else ""
+    return int(port) if port.isdigit() else 80
 
 
 def fetch_lambda(paths: Paths, replay: Replay, matched: Match | None) -> Observed:
@@ -116,6 +126,7 @@ def fetch_lambda(paths: Paths, replay: Replay, matched: Match | None) -> Observe
             time_epoch_ms=int(time.time() * 1000),
             route_key=matched.route.route_key if matched else "$default",
             path_parameters=dict(matched.path_parameters) if matched else {},
+            server_port=_server_port(replay),
         ),
         ApiContext(),
     )

@@ -130,11 +130,6 @@ def _connection_tokens(headers: Iterable[tuple[str, str]]) -> set[str]:
     }
 
 
-def without_host(headers: Headers) -> Headers:
-    """What a client sends besides ``Host`` (a client sets Host for the server it connects to)."""
-    return tuple((name, value) for name, value in headers if name.lower() != "host")
-
-
 def generated_requests(listing_path: str, listing: Any, headers: Headers = ()) -> list[Replay]:
     """GET the route, and GET the first few items its JSON listing names.
 

@@ -20,6 +20,7 @@ from infra.local.postgres import (
     databases_named,
     drop_database,
 )
+from strangler.core.errors import DatabaseError
 from strangler.moves.changes import TableChanges, diff_states
 from strangler.moves.copies import drop_stale_copies
 from strangler.moves.dbstate import fetch_row, read_state, tables
@@ -89,7 +90,11 @@ def test_changes_per_table_with_ignored_columns_compared_only_for_null(source: s
 
 def test_a_copy_has_the_rows_and_leaves_the_source_alone(source: str) -> None:
     name = f"{secrets.token_hex(4)}_copy"
-    with connect(source) as live:  # a live session: a template copy of the source would fail
+    with connect(source) as live:
+        # with a live session open, the source cannot be a template; a dump can be taken
+        live_name = source.rsplit("/", 1)[1]
+        with pytest.raises(DatabaseError, match="is being accessed by other users"):
+            clone_database(source, live_name, f"{name}_t")
         copy = copy_database(source, name)
         clone = clone_database(source, name, f"{name}_b")
         try:
