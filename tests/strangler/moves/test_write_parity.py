@@ -23,7 +23,7 @@ import pytest
 
 from strangler.core.config import Config, load_config
 from strangler.core.errors import StranglerError
-from strangler.core.traffic import TrafficLog, captured
+from strangler.core.traffic import TrafficLog, captured, read_captured
 from strangler.moves.migrate import migrate
 from strangler.stack.local import LocalStack
 from strangler.stack.state import read_state
@@ -72,6 +72,14 @@ def parity_databases(database_url: str) -> list[str]:
 def capture(config: Config, records: list[dict[str, Any]]) -> None:
     log = TrafficLog(config.run_dir / "traffic", max_bytes=1 << 20)
     log.append(captured(time=time.time(), **record) for record in records)
+
+
+def wait_captured(traffic: Path, method: str, raw_path: str) -> None:
+    """Until the gateway's capture writer (a thread writing in batches) has written it."""
+    deadline = time.monotonic() + 30
+    while not any((r.method, r.raw_path) == (method, raw_path) for r in read_captured(traffic)):
+        assert time.monotonic() < deadline, f"{method} {raw_path} never captured"
+        time.sleep(0.05)
 
 
 def ride_traffic(token: str, gateway: str) -> list[dict[str, Any]]:
@@ -161,6 +169,7 @@ def test_traffic_captured_by_the_gateway_is_what_migrate_replays(
     for request in (urllib.request.Request(f"{gateway}/rides", headers=auth), booking):
         with urllib.request.urlopen(request, timeout=30) as answer:
             assert answer.headers["x-strangler-target"] == "monolith"
+    wait_captured(config.run_dir / "traffic", "POST", "/rides")
     database = read_state(config)["database"]
     before = live_tables(database)
     assert before["wildrydes_ride"][0] == 1  # the user's own booking, made live
