@@ -58,6 +58,8 @@ def monolith_argv(config: Config, port: int) -> list[str]:
         "--graceful-timeout=10",
         "--access-logfile=-",
         "--name=strangler-monolith",
+        # its default control socket is one path per user, shared by every stack of the user
+        "--no-control-socket",
     ]
 
 
