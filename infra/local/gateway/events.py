@@ -155,13 +155,16 @@ def map_lambda_result(payload: bytes) -> HttpResponse:
     """The HTTP response for a function's result under payload format version 2.0.
 
     A JSON object with ``statusCode`` is a full response. Any other valid JSON is the
-    inference rule: status 200, ``content-type: application/json``, the result as the body.
+    inference rule: status 200, ``content-type: application/json``, the result as the body
+    (a JSON string is the body itself, unquoted).
     Anything else raises MalformedLambdaResponse (the gateway answers 502).
     """
     try:
         result = json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MalformedLambdaResponse(f"function result is not JSON: {exc}") from exc
+    if isinstance(result, str):
+        return HttpResponse(200, [("content-type", "application/json")], result.encode("utf-8"))
     if not isinstance(result, dict) or "statusCode" not in result:
         return HttpResponse(200, [("content-type", "application/json")], bytes(payload))
     return _full_response(result)

@@ -98,7 +98,7 @@ def sandbox_environment(
     task_root = str(Path(spec.code_paths[0]).resolve())
     env = {
         "PATH": host_env.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-        "LANG": host_env.get("LANG", "C.UTF-8"),
+        "LANG": "en_US.UTF-8",  # Lambda's "Defined runtime environment variables"
         "TZ": ":UTC",
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,

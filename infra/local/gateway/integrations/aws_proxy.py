@@ -30,7 +30,7 @@ class AwsProxy:
             GatewayRequest(
                 method=request.method,
                 raw_path=request.raw_path.split("?", 1)[0],
-                raw_query=request.query_string,
+                raw_query=request.raw_path.partition("?")[2],  # as received, undecoded
                 headers=list(request.headers.items()),
                 body=call.body or b"",
                 source_ip=exchange.client_ip,

@@ -150,6 +150,8 @@ def _lambda_handler(fake: FakeLambda) -> type[BaseHTTPRequestHandler]:
                 return 200, [], json.dumps(result).encode()
             if function == "infer":
                 return 200, [], b'{"hello": "world"}'
+            if function == "text":
+                return 200, [], b'"Hello from Lambda!"'
             if function == "malformed":
                 return 200, [], b'{"statusCode": "two hundred"}'
             if function == "boom":
@@ -221,6 +223,7 @@ ROUTES: dict[str, Any] = {
                 "echo",
                 "binary",
                 "infer",
+                "text",
                 "malformed",
                 "boom",
                 "throttled",

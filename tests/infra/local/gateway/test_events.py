@@ -159,8 +159,9 @@ def _result(data: object) -> bytes:
         (b'{"hello": "world"}', HttpResponse(200, [("content-type", "application/json")],
                                            b'{"hello": "world"}')),
         (b"[1, 2]", HttpResponse(200, [("content-type", "application/json")], b"[1, 2]")),
+        # AWS's own example: the string itself is the body, not its JSON form
         (b'"Hello from Lambda!"', HttpResponse(200, [("content-type", "application/json")],
-                                              b'"Hello from Lambda!"')),
+                                              b"Hello from Lambda!")),
     ],
 )  # fmt: skip
 def test_lambda_result_mapping(payload: bytes, expected: HttpResponse) -> None:

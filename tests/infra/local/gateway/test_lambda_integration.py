@@ -68,6 +68,30 @@ def test_inference_rule(gateway: RunningGateway) -> None:
     assert json.loads(body) == {"hello": "world"}
 
 
+def test_a_plain_string_result_is_the_body_itself(gateway: RunningGateway) -> None:
+    """API Gateway Developer Guide, "Create AWS Lambda proxy integrations for HTTP APIs",
+    format 2.0 response: a function returning "Hello from Lambda!" without a statusCode is
+    interpreted as ``"body": "Hello from Lambda!"``: the client gets the text, unquoted."""
+    status, headers, body = gateway.request("GET", "/fn/text")
+    assert (status, headers["content-type"], body) == (
+        200,
+        "application/json",
+        b"Hello from Lambda!",
+    )
+
+
+def test_raw_query_string_is_sent_as_received(gateway: RunningGateway) -> None:
+    """API Gateway Developer Guide, "Create AWS Lambda proxy integrations for HTTP APIs",
+    payload format 2.0: ``rawQueryString`` is the request's query string as received;
+    ``queryStringParameters`` holds the decoded values."""
+    raw = "s=a+b&p=%25&q=%2B%20&e=caf%C3%A9"
+    status, _, body = gateway.request("GET", f"/fn/echo?{raw}")
+    assert status == 201
+    event = json.loads(body)
+    assert event["rawQueryString"] == raw
+    assert event["queryStringParameters"] == {"s": "a b", "p": "%", "q": "+ ", "e": "café"}
+
+
 @pytest.mark.parametrize(
     ("function", "status", "message"),
     [

@@ -38,7 +38,7 @@ HANDLERS = textwrap.dedent(
         print("echo", os.getpid())
         return {"event": event, "pid": os.getpid(), "request_id": context.aws_request_id,
                 "pgappname": os.environ.get("PGAPPNAME"),
-                "secret": os.environ.get("AWS_SECRET_ACCESS_KEY")}
+                "secret": os.environ.get("AWS_SECRET_ACCESS_KEY"), "lang": os.environ.get("LANG")}
 
     def sleep(event, context):
         time.sleep(event.get("seconds", 0))
@@ -151,6 +151,14 @@ def test_cold_then_warm_reuses_the_same_sandbox(service: LambdaService) -> None:
     assert one["request_id"] == first.headers["x-amzn-requestid"]
     assert one["pgappname"] == f"lambda:coldwarm:{first.headers['x-strangler-sandbox-id']}"
     assert one["secret"] != os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+
+
+def test_the_sandbox_locale_is_lambdas(service: LambdaService) -> None:
+    """AWS Lambda Developer Guide, "Defined runtime environment variables": LANG is
+    en_US.UTF-8, whatever the host's locale."""
+    result = invoke(service.url, "coldwarm", {"n": 3}).json()
+    assert isinstance(result, dict)
+    assert result["lang"] == "en_US.UTF-8"
 
 
 def test_parallel_invocations_get_one_sandbox_each(service: LambdaService) -> None:
