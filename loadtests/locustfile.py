@@ -64,7 +64,7 @@ def _record(
         path=(context or {}).get("path") or target or "unknown",
         latency_ms=response_time,
         status=status,
-        error=error_class(status, body, target) if status else "other",
+        error=error_class(status, body, target, SETTINGS.expected_answers) if status else "other",
         # the function marks its cold responses; a failed cold start only shows Init Duration
         cold_start=headers.get("x-strangler-cold-start") == "1" or init is not None,
         lambda_request_id=headers.get("x-strangler-lambda-request-id"),

@@ -18,7 +18,6 @@ PEAK_RPS = "STRANGLER_LT_PEAK_RPS"
 DURATION_S = "STRANGLER_LT_DURATION_S"
 LOAD_MODEL = "STRANGLER_LT_LOAD_MODEL"
 PER_USER_RPS = "STRANGLER_LT_PER_USER_RPS"
-RIDERS = "STRANGLER_LT_RIDERS"
 ROUTE = "STRANGLER_LT_ROUTE"
 PATH_URLS = "STRANGLER_LT_PATHS"  # "monolith=http://...,lambda=http://..." for comparisons
 RAW_DIR = "STRANGLER_LT_RAW_DIR"
@@ -26,7 +25,8 @@ LOCUSTFILE = "STRANGLER_LT_LOCUSTFILE"
 """The user's own Locust file, whose user classes the harness runs (on both paths to compare)."""
 REPLAY_DIR = "STRANGLER_LT_REPLAY_DIR"
 """Captured requests (``strangler.core.traffic``) to replay instead of a Locust file's users."""
-TOKEN_SECRET = "WILDRYDES_TOKEN_SECRET"
+EXPECTED_ANSWERS = "STRANGLER_LT_EXPECTED_ANSWERS"
+"""The application's own error answers, one ``<status>:<marker>`` a line (not failures)."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,7 @@ class LoadSettings:
     duration_s: float = 60.0
     load_model: Literal["open", "closed"] = "open"
     per_user_rps: float = 1.0
-    riders: int = 1000
-    token_secret: str = ""
+    expected_answers: tuple[tuple[int, bytes], ...] = ()
     route: str | None = None
     path_urls: Mapping[str, str] = field(default_factory=dict)
     raw_dir: Path | None = None
@@ -67,8 +66,12 @@ def from_environment(env: Mapping[str, str] | None = None) -> LoadSettings:
         duration_s=float(env.get(DURATION_S, "60")),
         load_model=model,  # type: ignore[arg-type]
         per_user_rps=per_user,
-        riders=int(env.get(RIDERS, "1000")),
-        token_secret=env.get(TOKEN_SECRET, ""),
+        expected_answers=tuple(
+            (int(status), marker.encode())
+            for status, _, marker in (
+                line.partition(":") for line in env.get(EXPECTED_ANSWERS, "").splitlines() if line
+            )
+        ),
         route=env.get(ROUTE) or None,
         path_urls=paths,
         raw_dir=Path(env[RAW_DIR]) if env.get(RAW_DIR) else None,

@@ -1,7 +1,7 @@
 """X-Ray in the function: the Django project's settings with aws-xray-sdk's app and middleware.
 
 Pure transformation of settings, applied by ``build_adapter`` before Django sets up, only when
-``STRANGLER_TRACING`` is on. A project that already configures the SDK (the Wild Rydes monolith
+``STRANGLER_TRACING`` is on. A project that already configures the SDK (the sample monolith
 does, from the same variable) is left as it is. In Lambda the SDK needs no sampling setup: the
 runtime's ``_X_AMZN_TRACE_ID`` carries the decision Lambda made.
 """

@@ -61,7 +61,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
     from strangler.core.errors import ConfigError
     from strangler.stack.invoke import http_event, invoke
-    from strangler.stack.local import require_running
+    from strangler.stack.local import credentials, require_running
 
     if config.function(args.function) is None:
         declared = ", ".join(f.name for f in config.functions) or "none"
@@ -74,8 +74,8 @@ def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
         except json.JSONDecodeError as exc:
             raise ConfigError(f"--event {args.event}: not JSON: {exc}") from None
     elif args.path:
-        token = status["demo_token"] if args.as_demo else None
-        event = http_event(args.method, args.path, token, args.body)
+        headers = credentials(config) if args.authenticated else ()
+        event = http_event(args.method, args.path, headers, args.body)
     else:
         event = {"isPrewarm": True}
     result = invoke(status["lambda"], args.function, event, config.lambda_service.region)
@@ -349,14 +349,11 @@ def _print_status(status: dict[str, object]) -> None:
     console.print(table)
     if status.get("lambda_limits"):
         console.print(f"lambda sandboxes: memory/CPU limits {status['lambda_limits']}")
-    if status.get("demo_token") and status["running"]:
-        # soft_wrap: a token broken across lines cannot be copied
-        console.print(f"demo rider token: {status['demo_token']}", soft_wrap=True)
-        console.print(
-            f"try: curl -H 'Authorization: Bearer {status['demo_token']}' "
-            f"{status['gateway']}/unicorns",
-            soft_wrap=True,
-        )
+    hints = status.get("hints")
+    assert isinstance(hints, list)
+    for hint in hints:
+        # soft_wrap: a credential broken across lines cannot be copied
+        console.print(hint, soft_wrap=True, markup=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -587,7 +584,10 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--method", default="GET", help="HTTP method with --path (default GET)")
     invoke.add_argument("--body", help="JSON request body with --path")
     invoke.add_argument(
-        "--as-demo", action="store_true", help="with --path: authenticate as the demo rider"
+        "--authenticated",
+        "--as-demo",
+        action="store_true",
+        help="with --path: send the project profile's credentials (what `up` prints)",
     )
     return parser
 

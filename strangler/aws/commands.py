@@ -140,7 +140,7 @@ def move_on_aws(
             function = choose_function(config, getattr(args, "function", None))
             move = plan_move(table, args.route, function)
             # the same URLconf check as the local path; resolving touches no database
-            env = django_env(config, "postgresql://unused@127.0.0.1:1/x", "")
+            env = django_env(config, "postgresql://unused@127.0.0.1:1/x")
             check_route_in_django(config, move.route_keys[0], env)
             new_table = apply_move(table, move, utc_now())
         spec = _spec(config, args, progress, table=new_table, reuse_zips=True)

@@ -53,22 +53,24 @@ HealthPath = Annotated[str, AfterValidator(_check_path)]
 class ProjectConfig(StrictModel):
     run_dir: str = ".strangler"
     allow_non_loopback: bool = False
+    profile: str = "auto"
+    """The project profile (``strangler/profiles/``): "auto" recognises it, "generic" is none."""
 
 
 class DjangoConfig(StrictModel):
-    """The Django project being strangled (Wild Rydes by default, or the user's own)."""
+    """The Django project being strangled (the sample in ``monolith/`` by default)."""
 
     path: str = "."
     settings: str = "monolith.settings"
     wsgi: str = "monolith.wsgi:application"
     asgi: str = "monolith.asgi:application"
-    seed: Items[str] = ("seed_wildrydes", "--unicorns", "50", "--riders", "1000")
-    demo_user: str = "demo"
+    seed: Items[str] | None = None
+    """Management command run after ``migrate``; unset: the profile's; ``[]``: none."""
 
 
 class DatabaseConfig(StrictModel):
     provider: Literal["embedded", "container", "url"] = "embedded"
-    name: str = "wildrydes"
+    name: str = "strangler"
     host: str = "127.0.0.1"
     port: Port = 54329
     max_connections: Annotated[int, Field(ge=5, le=10_000)] = 100
@@ -125,13 +127,8 @@ class ParityConfig(StrictModel):
     """What ``migrate``'s parity check ignores when it compares both paths' answers and the
     rows their writes changed."""
 
-    ignore: Items[str] = (
-        "**.requested_at",
-        "**.completed_at",
-        "**.created_at",
-        "**.updated_at",
-        "**.timestamp",
-    )
+    ignore: Items[str] = ("**.created_at", "**.updated_at", "**.timestamp")
+    """On top of the profile's own ignores."""
     ignore_columns: Items[str] = (
         "django_session.*",
         "auth_user.last_login",

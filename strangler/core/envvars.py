@@ -23,7 +23,7 @@ TRACING = "STRANGLER_TRACING"
 TRACING_SAMPLE_RATE = "STRANGLER_TRACING_SAMPLE_RATE"
 """0..1: overrides [tracing] sample_rate."""
 
-# Passed TO the Django processes the harness starts (not read by the harness itself).
+# Passed TO the Django processes the harness starts (not read by the harness itself); a
+# project profile may add its own (strangler/core/profile.py).
 DJANGO_SETTINGS_MODULE = "DJANGO_SETTINGS_MODULE"
-TOKEN_SECRET = "WILDRYDES_TOKEN_SECRET"
 DJANGO_CONN_MAX_AGE = "DJANGO_CONN_MAX_AGE"

@@ -13,10 +13,10 @@ table's revision, incremented on every save)::
           "since": "2026-11-23T14:00:00Z"   # optional, ISO 8601: when the route took this path
         },
         {
-          "route_key": "GET /rides/{id}",   # {name}: one segment; final {name+}: greedy
+          "route_key": "GET /orders/{id}",  # {name}: one segment; final {name+}: greedy
           "integration": {
             "type": "AWS_PROXY",
-            "function": "wildrydes",        # Lambda function name
+            "function": "shop",             # Lambda function name
             "payload_format_version": "2.0",  # only 2.0 is emulated
             "timeout_ms": 30000             # 50..30000 (HTTP API maximum 30 s)
           }
@@ -24,7 +24,7 @@ table's revision, incremented on every save)::
       ],
       "throttling": {                       # optional
         "stage": {"rate": 10000, "burst": 5000},      # requests/s and bucket size
-        "routes": {"GET /unicorns": {"rate": 100, "burst": 50}}
+        "routes": {"GET /products": {"rate": 100, "burst": 50}}
       }
     }
 

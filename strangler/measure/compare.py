@@ -36,7 +36,7 @@ from strangler.moves.steps import (
     restore,
     route_keys_for,
 )
-from strangler.profiles.wildrydes.tokens import load_or_create_token_secret
+from strangler.profiles import profile_for, seed_command
 from strangler.progress import Progress
 from strangler.stack.launch import gateway_argv_for
 from strangler.stack.local import require_running
@@ -46,6 +46,17 @@ from strangler.stack.state import read_state, utc_now
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "loadtests" / "locustfile.py"
 """What ``locust -f`` loads: the shape and the collector; the users come from ``load.py``."""
+
+
+def profile_load_environment(config: Config) -> dict[str, str]:
+    """The Locust process's environment from the profile: what its journeys read, and the
+    application's own error answers that do not count as failures."""
+    profile = profile_for(config)
+    expected = "\n".join(answer.encode() for answer in profile.expected_answers())
+    return {
+        **profile.load_environment(config.run_dir, seed_command(config)),
+        lt.EXPECTED_ANSWERS: expected,
+    }
 
 
 @dataclass(frozen=True)
@@ -198,8 +209,7 @@ def load_environment(config: Config, request: CompareRequest) -> dict[str, str]:
         lt.DURATION_S: str(request.duration_s),
         lt.LOAD_MODEL: request.load_model,
         lt.ROUTE: request.route,
-        lt.TOKEN_SECRET: load_or_create_token_secret(config.run_dir),
-        lt.RIDERS: str(riders_seeded(config)),
+        **profile_load_environment(config),
     }
 
 
@@ -210,6 +220,7 @@ def _choose_load(config: Config, request: CompareRequest) -> Load:
         route_keys_for(request.route),
         request.locustfile,
         load_environment(config, request),
+        default_locustfile=profile_for(config).locustfile(),
     )
 
 
@@ -278,13 +289,6 @@ def _run_locust(
         raise ProcessError(
             f"locust failed (exit {proc.returncode}). Last lines of {log}:\n{log_tail(log)}"
         )
-
-
-def riders_seeded(config: Config) -> int:
-    seed = list(config.django.seed)
-    if "--riders" in seed and seed.index("--riders") + 1 < len(seed):
-        return int(seed[seed.index("--riders") + 1])
-    return 1
 
 
 def _copy_window(source: Path, target: Path, started: float, ended: float, stamp: str) -> None:

@@ -13,9 +13,9 @@ from loadtests.shapes import stages_for
 from loadtests.targets import check_target
 from strangler.core.config import Config
 from strangler.core.errors import ConfigError
-from strangler.measure.compare import LOCUSTFILE, riders_seeded
+from strangler.measure.compare import LOCUSTFILE, profile_load_environment
 from strangler.measure.load import check_locustfile
-from strangler.profiles.wildrydes.tokens import load_or_create_token_secret
+from strangler.profiles import profile_for
 from strangler.stack.state import read_state
 
 
@@ -60,12 +60,11 @@ def run_loadtest(config: Config, request: LoadTestRequest) -> int:
         lt.USERS: str(request.users),
         lt.DURATION_S: str(request.duration_s),
         lt.LOAD_MODEL: request.load_model,
-        lt.TOKEN_SECRET: load_or_create_token_secret(config.run_dir),
-        lt.RIDERS: str(riders_seeded(config)),
+        **profile_load_environment(config),
     }
     if request.peak_rps:
         env[lt.PEAK_RPS] = str(request.peak_rps)
-    locustfile = request.locustfile or config.locustfile
+    locustfile = request.locustfile or config.locustfile or profile_for(config).locustfile()
     if locustfile is None:
         raise ConfigError(
             "strangler loadtest needs a Locust file: pass --locustfile PATH or set "

@@ -121,7 +121,7 @@ def _no_interrupts() -> Iterator[None]:
 
 def _start_monolith(config: Config, processes: ProcessTable, database: str) -> str:
     port = free_port(config.monolith.host)
-    env = {**launch.django_env(config, database, token_secret=""), "PGAPPNAME": MONOLITH_COPY}
+    env = {**launch.django_env(config, database), "PGAPPNAME": MONOLITH_COPY}
     record = processes.spawn(
         MONOLITH_COPY, launch.monolith_argv(config, port), env=env, cwd=config.django_path
     )

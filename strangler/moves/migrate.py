@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from strangler.core.config import Config
+from strangler.core.profile import Headers
 from strangler.core.traffic import read_captured
 from strangler.moves.copies import write_paths
 from strangler.moves.parity import IgnoreRules, render_diff
@@ -39,9 +40,10 @@ from strangler.moves.steps import (
     snapshot,
     wait_until_served_by,
 )
+from strangler.profiles import profile_for
 from strangler.progress import Progress
 from strangler.stack.launch import django_env
-from strangler.stack.local import LocalStack, require_running
+from strangler.stack.local import LocalStack, credentials, require_running
 from strangler.stack.state import read_state, traffic_dir, utc_now
 
 
@@ -71,7 +73,7 @@ def migrate(
     status = require_running(config)
     if not status.get("lambda"):
         raise MigrationError("the local Lambda service is not running; `make up` starts it")
-    env = django_env(config, read_state(config)["database"], token_secret="")
+    env = django_env(config, read_state(config)["database"])
     view = check_route_in_django(config, move.route_keys[0], env)
     progress(f"      {route} is served by {view} in Django; function {chosen!r} will serve it")
 
@@ -179,12 +181,12 @@ def _parity(
     if replays:
         progress(f"      replaying {len(replays)} captured requests of {move.route}, in order")
     else:
-        replays = _generated(live, move, status.get("demo_token"))
+        replays = _generated(live, move, credentials(config))
         progress(
             f"      no captured traffic for {move.route}: replaying {len(replays)} generated "
             "GET requests (capture traffic through the gateway to check writes too)"
         )
-    rules = IgnoreRules(config.parity.ignore)
+    rules = IgnoreRules((*config.parity.ignore, *profile_for(config).parity_ignore()))
     live_database = read_state(config)["database"]
     return check_parity(
         replays=replays,
@@ -197,12 +199,11 @@ def _parity(
     )
 
 
-def _generated(live: Paths, move: RouteMove, token: str | None) -> list[Replay]:
+def _generated(live: Paths, move: RouteMove, credentials: Headers) -> list[Replay]:
     # every HTTP/1.1 request names its host, and the function's event carries it (Django checks
-    # it against ALLOWED_HOSTS): the one the monolith request names, so both see the same host
-    headers: tuple[tuple[str, str], ...] = (("Host", urlsplit(live.monolith_url).netloc),)
-    if token:
-        headers += (("Authorization", f"Bearer {token}"),)
+    # it against ALLOWED_HOSTS): the one the monolith request names, so both see the same host;
+    # then the profile's credentials (none for a project without a profile)
+    headers: Headers = (("Host", urlsplit(live.monolith_url).netloc), *credentials)
     listing = fetch_monolith(live.monolith_url, Replay("GET", move.probe_path, headers))
     try:
         body = json.loads(listing.body)
@@ -236,7 +237,7 @@ def _smoke(config: Config, status: dict[str, Any], path: str, target: str) -> tu
     return wait_until_served_by(
         status["gateway"],
         path,
-        status.get("demo_token"),
+        credentials(config),
         target,
         config.gateway.target_header,
     )

@@ -135,7 +135,7 @@ def generated_requests(listing_path: str, listing: Any, headers: Headers = ()) -
 
     The listing is a JSON array of objects, or an object holding one (``results``, ``data``,
     ...); an item is named by its first field of ``ITEM_KEYS``, or by the path of its ``url``.
-    Names are percent-encoded: ``/unicorns/Silver Blaze`` is sent as ``/unicorns/Silver%20Blaze``.
+    Names are percent-encoded: ``/products/Blue Shirt`` is sent as ``/products/Blue%20Shirt``.
     """
     base = quote(listing_path, safe="/")
     replays = [Replay("GET", base, headers)]

@@ -20,6 +20,7 @@ from typing import Any
 
 from strangler.core.config import Config
 from strangler.core.errors import ConfigError, StranglerError
+from strangler.core.profile import Headers
 from strangler.core.routes import (
     DEFAULT_ROUTE_KEY,
     Integration,
@@ -196,15 +197,13 @@ def restore(table: RouteTable, before: dict[str, Any], since: str) -> RouteTable
 
 
 def wait_until_served_by(
-    gateway_url: str, path: str, token: str | None, target: str, header: str
+    gateway_url: str, path: str, credentials: Headers, target: str, header: str
 ) -> tuple[int, str]:
     """GET ``path`` through the gateway until ``target`` serves it; (status, served by)."""
     deadline = time.monotonic() + SMOKE_TIMEOUT_S
     status, served = 0, "nothing"
     while time.monotonic() < deadline:
-        request = urllib.request.Request(gateway_url + path)
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
+        request = urllib.request.Request(gateway_url + path, headers=dict(credentials))
         try:
             with urllib.request.urlopen(request, timeout=SMOKE_TIMEOUT_S) as response:
                 status, served = response.status, response.headers.get(header, "?")

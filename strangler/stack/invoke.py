@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from strangler.core.errors import StranglerError
+from strangler.core.profile import Headers
 
 
 @dataclass(frozen=True)
@@ -25,21 +26,20 @@ class Invocation:
         return lines[-1] if lines else None
 
 
-def http_event(method: str, path: str, token: str | None, body: str | None) -> dict[str, Any]:
+def http_event(method: str, path: str, headers: Headers, body: str | None) -> dict[str, Any]:
     """A payload 2.0 event as the gateway would build it for ``method path``."""
     from infra.local.gateway.events import ApiContext, GatewayRequest, build_event
 
     raw_path, _, raw_query = path.partition("?")
-    headers = [("host", "127.0.0.1"), ("user-agent", "strangler-invoke")]
-    if token:
-        headers.append(("authorization", f"Bearer {token}"))
+    sent = [("host", "127.0.0.1"), ("user-agent", "strangler-invoke")]
+    sent += [(name.lower(), value) for name, value in headers]
     if body is not None:
-        headers.append(("content-type", "application/json"))
+        sent.append(("content-type", "application/json"))
     request = GatewayRequest(
         method=method.upper(),
         raw_path=raw_path,
         raw_query=raw_query,
-        headers=headers,
+        headers=sent,
         body=(body or "").encode(),
         source_ip="127.0.0.1",
         request_id=str(uuid.uuid4()),

@@ -8,7 +8,7 @@ their processes from here.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from strangler.core import envvars
@@ -25,16 +25,18 @@ UNUSED_LAMBDA_URL = "http://127.0.0.1:9"
 """Without functions no route can point at Lambda; the gateway never uses this address."""
 
 
-def django_env(config: Config, database_url: str, token_secret: str) -> dict[str, str]:
-    """Environment for a Django process of the strangled project."""
+def django_env(
+    config: Config, database_url: str, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Environment for a Django process of the strangled project (``extra``: its profile's)."""
     return project_env(
         config,
         database_url,
         {
-            envvars.TOKEN_SECRET: token_secret,
             envvars.DJANGO_CONN_MAX_AGE: str(config.monolith.conn_max_age),
             "PYTHONUNBUFFERED": "1",
             **tracing_environment(config),
+            **(extra or {}),
         },
     )
 

@@ -19,7 +19,8 @@ from infra.local.net import free_port, port_is_free
 from infra.local.postgres import redact
 from strangler.core.config import Config
 from strangler.core.errors import DatabaseError, PortInUseError, ProcessError, StackNotRunningError
-from strangler.profiles.wildrydes.tokens import load_or_create_token_secret, rider_token
+from strangler.core.profile import Headers
+from strangler.profiles import profile_for, seed_command
 from strangler.progress import Progress
 from strangler.stack import launch
 from strangler.stack.database import database_provider, database_running
@@ -61,11 +62,14 @@ class LocalStack:
                 started.append(provider.stop)
             self.progress(f"database: ready at {redact(database.url)}")
 
-            secret = load_or_create_token_secret(self.config.run_dir)
-            env = launch.django_env(self.config, database.url, secret)
+            profile = profile_for(self.config)
+            env = launch.django_env(
+                self.config, database.url, profile.environment(self.config.run_dir)
+            )
             self._django_command(["migrate", "--noinput"], env, "migrate")
-            if self.config.django.seed:
-                self._django_command(list(self.config.django.seed), env, "seed")
+            seed = seed_command(self.config)
+            if seed:
+                self._django_command(list(seed), env, "seed")
 
             monolith_url = self._start_monolith(env, started)
             lambda_url = self._start_lambda_service(database.url, started)
@@ -76,11 +80,6 @@ class LocalStack:
                 "monolith": monolith_url,
                 "lambda": lambda_url,
                 "database": database.url,
-                "demo_token": (
-                    rider_token(secret, self.config.django.demo_user)
-                    if self.config.django.seed
-                    else None
-                ),
                 "ports": {
                     "database": getattr(provider, "port", None),
                     "monolith": int(monolith_url.rsplit(":", 1)[1]),
@@ -290,7 +289,8 @@ class LocalStack:
             "lambda": url_of(LAMBDA),
             "lambda_limits": _lambda_limits(url_of(LAMBDA)),
             "database": redact(state["database"]) if state.get("database") and db_running else None,
-            "demo_token": state.get("demo_token"),
+            "profile": profile_for(self.config).name,
+            "hints": list(hints(self.config, url_of(GATEWAY))) if running else [],
             "run_dir": str(self.config.run_dir),
             "components": components,
         }
@@ -305,6 +305,18 @@ def _lambda_limits(url: str | None) -> str | None:
             return str(json.loads(response.read()).get("limits"))
     except (OSError, ValueError):
         return None
+
+
+def credentials(config: Config) -> Headers:
+    """The headers that authenticate the harness's own requests to the project (its profile's)."""
+    return profile_for(config).credentials(config.run_dir, seed_command(config))
+
+
+def hints(config: Config, gateway_url: str | None) -> tuple[str, ...]:
+    """What to try against the running stack, in the profile's words."""
+    if gateway_url is None:
+        return ()
+    return profile_for(config).hints(gateway_url, credentials(config))
 
 
 def require_running(config: Config) -> dict[str, Any]:

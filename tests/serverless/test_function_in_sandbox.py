@@ -66,7 +66,8 @@ def call(service: LambdaService, event: dict[str, Any]) -> tuple[dict[str, Any],
 
 
 def get_unicorns() -> dict[str, Any]:
-    return http_event("GET", "/unicorns", rider_token(SECRET, "demo"), None)
+    bearer = ("Authorization", f"Bearer {rider_token(SECRET, 'demo')}")
+    return http_event("GET", "/unicorns", (bearer,), None)
 
 
 def sandbox_connections(url: str) -> list[tuple[str, int]]:

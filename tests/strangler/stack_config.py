@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from strangler.core.config import Config, load_config
+from strangler.profiles.wildrydes.tokens import load_or_create_token_secret, rider_token
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,3 +73,8 @@ def shelf_config(tmp_path: Path) -> Path:
         + f'\n[project]\nrun_dir = "{tmp_path / "run"}"\n'
     )
     return path
+
+
+def demo_token(config: Config) -> str:
+    """The Wild Rydes demo rider's token in this stack (the profile keeps its secret there)."""
+    return rider_token(load_or_create_token_secret(config.run_dir), "demo")

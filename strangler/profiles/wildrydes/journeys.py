@@ -9,6 +9,7 @@ moment's conditions; each request is tagged with the path that was asked for.
 from __future__ import annotations
 
 import itertools
+import os
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,9 +17,12 @@ from typing import Any
 from locust import FastHttpUser, between, constant_throughput, task
 
 from loadtests.settings import LoadSettings, from_environment
+from strangler.profiles.wildrydes.profile import RIDERS_ENV, TOKEN_SECRET_ENV
 from strangler.profiles.wildrydes.tokens import rider_token
 
 SETTINGS: LoadSettings = from_environment()
+TOKEN_SECRET = os.environ.get(TOKEN_SECRET_ENV, "")
+RIDERS = int(os.environ.get(RIDERS_ENV, "1"))
 
 # journey name -> the route prefix its requests fall under
 JOURNEY_ROUTES = {"list_unicorns": "/unicorns", "ride": "/rides", "list_rides": "/rides"}
@@ -48,8 +52,8 @@ class WildRydesRider(FastHttpUser):
     host = next(iter(SETTINGS.path_urls.values()), None)
 
     def on_start(self) -> None:
-        username = f"rider-{random.randint(1, SETTINGS.riders):05d}"
-        self.auth = {"Authorization": f"Bearer {rider_token(SETTINGS.token_secret, username)}"}
+        username = f"rider-{random.randint(1, RIDERS):05d}"
+        self.auth = {"Authorization": f"Bearer {rider_token(TOKEN_SECRET, username)}"}
         self._paths: Iterator[tuple[str, str]] = itertools.cycle(
             sorted(SETTINGS.path_urls.items()) or [("", "")]
         )

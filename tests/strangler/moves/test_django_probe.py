@@ -26,7 +26,7 @@ def wildrydes(tmp_path_factory: pytest.TempPathFactory) -> Config:
 def view_of(config: Config, route: str) -> str:
     """What ``migrate ROUTE`` checks: the first route key it would move, in the URLconf."""
     key = route_keys_for(route)[0]
-    return check_route_in_django(config, key, django_env(config, NO_DATABASE, ""))
+    return check_route_in_django(config, key, django_env(config, NO_DATABASE))
 
 
 @pytest.mark.parametrize(

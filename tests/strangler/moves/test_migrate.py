@@ -20,7 +20,7 @@ from strangler.core.config import Config
 from strangler.core.errors import StranglerError
 from strangler.moves.migrate import migrate, rollback
 from strangler.stack.local import LocalStack
-from tests.strangler.stack_config import stack_config
+from tests.strangler.stack_config import demo_token, stack_config
 
 pytestmark = pytest.mark.stack
 
@@ -85,7 +85,7 @@ def test_bad_input_fails_clearly_and_leaves_the_table_byte_identical(
 
 def test_migrate_then_rollback_through_the_cli(running: tuple[Config, dict[str, Any]]) -> None:
     config, status = running
-    token, gateway = status["demo_token"], status["gateway"]
+    token, gateway = demo_token(config), status["gateway"]
     assert fetch(f"{gateway}/rides", token) == (200, "monolith")
 
     migrated = cli(config, "migrate", "/rides")
@@ -145,7 +145,7 @@ def test_a_parity_mismatch_aborts_and_changes_nothing(tmp_path: Path) -> None:
 def test_flip_under_load_answers_every_request(running: tuple[Config, dict[str, Any]]) -> None:
     """About 200 requests/s for 20 s while /rides moves to Lambda and back."""
     config, status = running
-    token, url = status["demo_token"], f"{status['gateway']}/rides"
+    token, url = demo_token(config), f"{status['gateway']}/rides"
     rate, duration_s, workers = 200, 20.0, 16
     results: list[tuple[int, str]] = []
     lock = threading.Lock()

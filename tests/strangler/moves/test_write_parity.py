@@ -29,7 +29,7 @@ from strangler.stack.local import LocalStack
 from strangler.stack.state import read_state
 from tests.strangler.http_json import send
 from tests.strangler.moves.test_migrate import cli
-from tests.strangler.stack_config import stack_config
+from tests.strangler.stack_config import demo_token, stack_config
 
 pytestmark = pytest.mark.stack
 
@@ -135,7 +135,7 @@ def test_booking_rides_replayed_on_copies_passes_and_leaves_live_data_alone(
     wildrydes: tuple[Config, dict[str, Any]],
 ) -> None:
     config, status = wildrydes
-    capture(config, ride_traffic(status["demo_token"], status["gateway"]))
+    capture(config, ride_traffic(demo_token(config), status["gateway"]))
     database = read_state(config)["database"]
     before = live_tables(database)
     assert before["wildrydes_ride"][0] == 0  # no ride booked live, before or after
@@ -202,7 +202,7 @@ def test_ctrl_c_during_the_check_removes_the_copies_and_their_servers(
     wildrydes: tuple[Config, dict[str, Any]],
 ) -> None:
     config, status = wildrydes
-    capture(config, ride_traffic(status["demo_token"], status["gateway"]))
+    capture(config, ride_traffic(demo_token(config), status["gateway"]))
     database = read_state(config)["database"]
     before, table = live_tables(database), config.routes_path.read_bytes()
     proc = subprocess.Popen(

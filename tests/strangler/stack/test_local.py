@@ -21,7 +21,7 @@ import pytest
 from strangler.core.config import Config
 from strangler.core.errors import PortInUseError
 from strangler.stack.local import LocalStack
-from tests.strangler.stack_config import WILDRYDES_FUNCTION, stack_config
+from tests.strangler.stack_config import WILDRYDES_FUNCTION, demo_token, stack_config
 
 pytestmark = pytest.mark.stack
 
@@ -75,7 +75,7 @@ def test_up_serves_seeded_data_down_stops_everything_and_up_again_reuses_it(
     assert status["running"] is True
     assert status["monolith"].startswith("http://127.0.0.1:")
     assert status["database"].startswith("postgresql://postgres@127.0.0.1:")
-    token = status["demo_token"]
+    token = demo_token(stack.config)
     unicorns = get(f"{status['monolith']}/unicorns", token)
     assert len(unicorns) == 5
     ride = get(f"{status['monolith']}/rides", token, "POST", {"lat": 47.6, "lng": -122.3})
@@ -87,7 +87,7 @@ def test_up_serves_seeded_data_down_stops_everything_and_up_again_reuses_it(
     assert stack.status()["running"] is False
 
     again = stack.up()
-    assert again["demo_token"] == token
+    assert demo_token(stack.config) == token
     rides = get(f"{again['monolith']}/rides", token)
     assert [r["id"] for r in rides["results"]] == [ride["id"]]
     assert len(get(f"{again['monolith']}/unicorns", token)) == 5
@@ -130,7 +130,9 @@ def test_cli_status_json_invoke_and_down(tmp_path: Path) -> None:
         shown = subprocess.run([*cli, "status", "--json"], capture_output=True, text=True)
         assert shown.returncode == 0
         status = json.loads(shown.stdout)
-        assert {"monolith", "database", "demo_token"} <= set(status)
+        assert {"monolith", "database", "hints"} <= set(status)
+        assert status["profile"] == "wildrydes"  # recognised: [project] profile is "auto"
+        assert status["hints"][0] == f"demo rider token: {demo_token(config)}"
         assert get(f"{status['monolith']}/health")["status"] == "ok"
         assert status["lambda"].startswith("http://127.0.0.1:")
         invoked = subprocess.run(
@@ -166,7 +168,7 @@ def test_up_with_tracing_collects_segments_from_the_gateway_and_the_monolith(
     try:
         status = stack.up()
         assert status["components"]["xray"]["state"] == "running"
-        get(f"{status['gateway']}/unicorns", status["demo_token"])
+        get(f"{status['gateway']}/unicorns", demo_token(config))
         segments = config.run_dir / "segments.jsonl"
         nested: list[tuple[str, str]] = []
         for _ in range(100):  # segments arrive over UDP just after the response

@@ -37,6 +37,15 @@ def test_up_serves_a_project_without_a_health_route_and_says_which_key_to_set(
             assert answer.status == 200
             assert answer.headers["x-strangler-target"] == "monolith"
             assert json.loads(answer.read()) == []
+        invoked = subprocess.run(
+            [*cli, "invoke", "shelf", "--path", "/api/books/"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert invoked.returncode == 0, invoked.stderr
+        assert "StatusCode: 200" in invoked.stdout
+        assert '"body": "[]"' in invoked.stdout
     finally:
         down = subprocess.run([*cli, "down"], capture_output=True, text=True, timeout=60)
     assert down.returncode == 0, down.stderr
