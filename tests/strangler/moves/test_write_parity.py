@@ -159,7 +159,7 @@ def test_traffic_captured_by_the_gateway_is_what_migrate_replays(
     wildrydes: tuple[Config, dict[str, Any]],
 ) -> None:
     config, status = wildrydes
-    gateway, auth = status["gateway"], {"Authorization": f"Bearer {status['demo_token']}"}
+    gateway, auth = status["gateway"], {"Authorization": f"Bearer {demo_token(config)}"}
     booking = urllib.request.Request(
         f"{gateway}/rides",
         data=json.dumps({"lat": 47.61, "lng": -122.33}).encode(),

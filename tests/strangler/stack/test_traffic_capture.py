@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
+from strangler.core.config import load_config
 from strangler.core.routes import Integration, Route, default_route_table, save_route_table
 from strangler.core.traffic import capture_files, read_captured
-from tests.strangler.stack_config import shelf_config, stack_config
+from tests.strangler.stack_config import demo_token, shelf_config, stack_config
 
 pytestmark = pytest.mark.stack
 
@@ -91,7 +92,7 @@ def test_wildrydes_requests_through_the_gateway_are_captured_and_shown_redacted(
 ) -> None:
     cli, tmp = project
     status = _up(cli, tmp / "run")
-    gateway, token = status["gateway"], status["demo_token"]
+    gateway, token = status["gateway"], demo_token(load_config(tmp / "strangler.toml", environ={}))
     host = ("Host", urllib.parse.urlsplit(gateway).netloc)
     auth = ("Authorization", f"Bearer {token}")
     listed, _, _ = send(gateway, "GET", "/unicorns?limit=2&b=1", [host, auth, ("X-Tag", "a"),
