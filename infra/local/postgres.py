@@ -4,14 +4,21 @@ The embedded provider runs the real PostgreSQL binaries that the ``pgserver`` wh
 starts them itself: pgserver's own ``get_server`` listens on a Unix socket only and cannot set
 ``max_connections``, and an RDS stand-in should accept TCP on 127.0.0.1 with the instance's
 connection limit.
+
+Its superuser has a generated password (``scram-sha-256`` for every connection, TCP and Unix
+socket), kept beside the data directory in a file only its owner reads; a data directory
+initialised by an older version with ``trust`` gets the password on its first start.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
+import secrets
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +30,14 @@ from strangler.core.errors import DatabaseError, PortInUseError
 SUPERUSER = "postgres"
 _SYSTEM_USER_WHEN_ROOT = "pgserver"  # postgres refuses to run as root; pgserver's convention
 _START_TIMEOUT_S = 30
+_AUTH_METHOD = "scram-sha-256"
+_HBA = f"""\
+# written by strangler: the superuser's password for every connection
+local   all   all                  {_AUTH_METHOD}
+host    all   all   127.0.0.1/32   {_AUTH_METHOD}
+host    all   all   ::1/128        {_AUTH_METHOD}
+"""
+_TRUST_LINE = re.compile(r"^\s*(local|host)\S*\s.*\strust\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -66,14 +81,18 @@ class EmbeddedPostgres:
         self.max_connections = max_connections
         self.host = host
         self.log_path = self.data_dir.parent / "postgres.log"
+        self.password_path = self.data_dir.parent / "postgres-password"
         self._run_as = _SYSTEM_USER_WHEN_ROOT if os.geteuid() == 0 else None
 
     # -- public ---------------------------------------------------------------------------
     def url_for(self, database: str) -> str:
-        return f"postgresql://{SUPERUSER}@{self.host}:{self.port}/{database}"
+        password = self._password()
+        return f"postgresql://{SUPERUSER}:{password}@{self.host}:{self.port}/{database}"
 
     def start(self) -> RunningDatabase:
         self._ensure_initialised()
+        if self._run_as is not None:
+            _allow_traversal(self.data_dir.parent)  # the run directory may have been tightened
         running = self.running_pid()
         if running is None:
             if not port_is_free(self.host, self.port):
@@ -83,6 +102,7 @@ class EmbeddedPostgres:
                 )
             self._pg_ctl_start()
             running = self.running_pid()
+        self._require_password()
         self._ensure_database()
         return RunningDatabase(
             url=self.url_for(self.database), admin_url=self.url_for("postgres"), pid=running
@@ -129,26 +149,71 @@ class EmbeddedPostgres:
             cwd="/",
         )
 
+    def _password(self) -> str:
+        """The superuser's password, generated (owner-only file) the first time it is needed."""
+        try:
+            return self.password_path.read_text().strip()
+        except FileNotFoundError:
+            pass
+        self.password_path.parent.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(24)  # URL-safe: goes into DATABASE_URL as it is
+        fd = os.open(self.password_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(password + "\n")
+        return password
+
     def _ensure_initialised(self) -> None:
         if (self.data_dir / "PG_VERSION").exists():
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._run_as is not None:
             self._prepare_for_system_user()
-        result = self._run(
-            [
-                _pg_bin("initdb"),
-                "-D",
-                str(self.data_dir),
-                "--auth=trust",
-                "--encoding=UTF8",
-                "-U",
-                SUPERUSER,
-            ]
-        )
+        # initdb reads the password from a file of its own user's, deleted once it is read
+        fd, pwfile = tempfile.mkstemp(prefix=".initdb-", dir=self.data_dir.parent)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(self._password() + "\n")
+            if self._run_as is not None:
+                shutil.chown(pwfile, self._run_as, self._run_as)
+            result = self._run(
+                [
+                    _pg_bin("initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    f"--auth={_AUTH_METHOD}",
+                    f"--pwfile={pwfile}",
+                    "--encoding=UTF8",
+                    "-U",
+                    SUPERUSER,
+                ]
+            )
+        finally:
+            Path(pwfile).unlink(missing_ok=True)
         if result.returncode != 0:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             raise DatabaseError(f"initdb failed:\n{result.stderr.strip()}")
+        self._write_hba()
+
+    def _write_hba(self) -> None:
+        # in place: the file keeps its owner (the server's user) and mode
+        (self.data_dir / "pg_hba.conf").write_text(_HBA)
+
+    def _require_password(self) -> None:
+        """A data directory of an older version trusts every local user: set the password
+        (over a trusted connection, the last one) and require it from now on."""
+        hba = self.data_dir / "pg_hba.conf"
+        if not _TRUST_LINE.search(hba.read_text()):
+            return
+        import psycopg
+
+        trusted = f"postgresql://{SUPERUSER}@{self.host}:{self.port}/postgres"
+        wait_until_accepting(trusted, timeout_s=_START_TIMEOUT_S)
+        with psycopg.connect(trusted, autocommit=True) as conn:
+            conn.execute("SET password_encryption = 'scram-sha-256'")
+            conn.execute(sql_password(SUPERUSER, self._password()))
+            self._write_hba()
+            conn.execute("SELECT pg_reload_conf()")
+        _wait_until_refused(trusted, timeout_s=_START_TIMEOUT_S)
 
     def _prepare_for_system_user(self) -> None:
         import pwd
@@ -284,8 +349,12 @@ class ContainerPostgres:
 
 
 def _allow_traversal(directory: Path) -> None:
-    """Let the unprivileged server user reach ``directory`` (o+x on it and every parent)."""
-    for part in [directory, *directory.parents]:
+    """Let the unprivileged server user reach ``directory``: through its group on
+    ``directory`` itself (the private run directory: 0710, no access for others), o+x on
+    every parent."""
+    shutil.chown(directory, group=_SYSTEM_USER_WHEN_ROOT)
+    directory.chmod((directory.stat().st_mode & 0o700) | 0o010)
+    for part in directory.parents:
         mode = part.stat().st_mode
         if not mode & 0o001:
             part.chmod(mode | 0o001)
@@ -303,6 +372,23 @@ def wait_until_accepting(url: str, timeout_s: float) -> None:
             if time.monotonic() > deadline:
                 raise DatabaseError(f"database at {redact(url)} is not reachable: {exc}") from exc
             time.sleep(0.2)
+
+
+def _wait_until_refused(url: str, timeout_s: float) -> None:
+    """Until ``url`` (no password) is refused: the server reloads its pg_hba.conf on a signal,
+    in its own time."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with psycopg.connect(url, connect_timeout=2):
+                pass
+        except psycopg.OperationalError:
+            return
+        if time.monotonic() > deadline:
+            raise DatabaseError(f"PostgreSQL at {url} still accepts connections without password")
+        time.sleep(0.05)
 
 
 def create_database_if_missing(admin_url: str, database: str) -> None:
@@ -429,3 +515,10 @@ def databases_named(admin_url: str, prefix: str) -> list[str]:
             (prefix,),
         ).fetchall()
     return [str(row[0]) for row in rows]
+
+
+def sql_password(role: str, password: str) -> Any:
+    """``ALTER ROLE role PASSWORD '...'`` with both parts quoted by psycopg."""
+    from psycopg import sql
+
+    return sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from strangler.core import envvars
+from strangler.core.atomic import write_atomic
 from strangler.core.config import Config
 from strangler.stack.functions import tracing_environment
 from strangler.stack.probes import project_env
@@ -70,7 +71,8 @@ def lambda_service_argv(config: Config, port: int, database_url: str) -> list[st
     from strangler.stack.functions import service_config
 
     service_file = config.run_dir / "lambda-service.json"
-    service_file.write_text(service_config(config, port, database_url).model_dump_json(indent=2))
+    # write_atomic's file is its owner's alone: the functions' environment holds DATABASE_URL
+    write_atomic(service_file, service_config(config, port, database_url).model_dump_json(indent=2))
     return lambda_service_argv_for(service_file)
 
 

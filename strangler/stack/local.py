@@ -35,6 +35,7 @@ from strangler.stack.readiness import (
 )
 from strangler.stack.state import (
     access_log_path,
+    make_run_dir,
     read_state,
     segments_path,
     traffic_dir,
@@ -51,7 +52,7 @@ class LocalStack:
 
     # -- up -------------------------------------------------------------------------------
     def up(self) -> dict[str, Any]:
-        self.config.run_dir.mkdir(parents=True, exist_ok=True)
+        make_run_dir(self.config)
         with self._undo_on_failure() as started:
             provider = database_provider(self.config)
             was_running = database_running(provider)

@@ -4,12 +4,23 @@ and where the stack writes what it collects."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from strangler.core.atomic import write_atomic
 from strangler.core.config import Config
+
+
+def make_run_dir(config: Config) -> Path:
+    """The run directory, private to its owner: it holds the demo token, the token secret, the
+    database password and settings with ``DATABASE_URL``. Group traversal is kept: a root
+    stack's PostgreSQL runs as its own user and reaches its data directory through it."""
+    run_dir = config.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(run_dir, (run_dir.stat().st_mode & 0o010) | 0o700)
+    return run_dir
 
 
 def read_state(config: Config) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def test_up_serves_seeded_data_down_stops_everything_and_up_again_reuses_it(
     status = stack.up()
     assert status["running"] is True
     assert status["monolith"].startswith("http://127.0.0.1:")
-    assert status["database"].startswith("postgresql://postgres@127.0.0.1:")
+    assert status["database"].startswith("postgresql://postgres:***@127.0.0.1:")
     token = demo_token(stack.config)
     unicorns = get(f"{status['monolith']}/unicorns", token)
     assert len(unicorns) == 5
