@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from strangler.stack.local import LocalStack
-from tests.strangler.stack_config import stack_config
+from tests.strangler.stack_config import demo_token, stack_config
 
 pytestmark = pytest.mark.stack
 
@@ -29,14 +29,14 @@ def test_two_stacks_leave_no_shared_control_socket_and_one_down_spares_the_other
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     first = LocalStack(stack_config(tmp_path / "a"))
-    second = LocalStack(stack_config(tmp_path / "b"))
+    second = LocalStack(config := stack_config(tmp_path / "b"))
     try:
         first.up()
         status = second.up()
         assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == []
         first.down()
         request = urllib.request.Request(f"{status['monolith']}/unicorns")
-        request.add_header("Authorization", f"Bearer {status['demo_token']}")
+        request.add_header("Authorization", f"Bearer {demo_token(config)}")
         with urllib.request.urlopen(request, timeout=10) as response:
             assert len(json.loads(response.read())) == 5
     finally:

@@ -1,7 +1,7 @@
 """What a stack keeps on disk is its owner's alone, and its PostgreSQL wants the password.
 
 A real stack with a function: the run directory lets no other user in, the files holding a
-secret (state.json: the demo token; secrets.json: the token secret; postgres-password;
+secret (state.json: the database URL; secrets.json: the token secret; postgres-password;
 lambda-service.json: the functions' DATABASE_URL; the gateway's settings) are 0600, a
 connection without the password is refused, and the monolith and the function both work with
 the password they were given in DATABASE_URL.
@@ -19,7 +19,7 @@ import pytest
 
 from strangler.stack.invoke import http_event, invoke
 from strangler.stack.local import LocalStack
-from tests.strangler.stack_config import WILDRYDES_FUNCTION, stack_config
+from tests.strangler.stack_config import WILDRYDES_FUNCTION, demo_token, stack_config
 
 pytestmark = pytest.mark.stack
 
@@ -54,10 +54,12 @@ def test_run_directory_and_secret_files_are_private_and_the_database_wants_the_p
             psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/wildrydes").close()
 
         request = urllib.request.Request(f"{status['monolith']}/unicorns")
-        request.add_header("Authorization", f"Bearer {status['demo_token']}")
+        request.add_header("Authorization", f"Bearer {demo_token(config)}")
         with urllib.request.urlopen(request, timeout=10) as response:
             assert len(json.loads(response.read())) == 5
-        event = http_event("GET", "/unicorns", status["demo_token"], None)
+        event = http_event(
+            "GET", "/unicorns", [("Authorization", f"Bearer {demo_token(config)}")], None
+        )
         answer = invoke(status["lambda"], "wildrydes", event, "us-east-1")
         assert answer.function_error is None
         assert answer.payload["statusCode"] == 200
