@@ -13,6 +13,10 @@ from strangler.core.routes import Throttle, Throttling
 
 Clock = Callable[[], float]
 
+ACCOUNT_DEFAULT = Throttle(rate=10_000, burst=5_000)
+"""API Gateway quotas, "Throttle quota per account, per Region across HTTP APIs, ...": 10,000
+requests per second, a bucket of 5,000; the stage gets it when the table sets no stage limit."""
+
 
 class TokenBucket:
     """Not thread-safe: the gateway calls it from its one event loop thread."""
@@ -39,7 +43,8 @@ class TokenBucket:
 
 
 class Throttler:
-    """The stage bucket plus one bucket per throttled route key.
+    """The stage bucket (the table's, else the account's default) plus one bucket per
+    throttled route key.
 
     A request must pass its route's bucket and the stage bucket. Buckets survive a route
     table reload when their settings did not change, so a reload is not a free burst.
@@ -48,14 +53,15 @@ class Throttler:
     def __init__(self, settings: Throttling, clock: Clock = time.monotonic) -> None:
         self.settings = settings
         self._clock = clock
-        self._stage = _bucket(settings.stage, clock)
+        stage = settings.stage or ACCOUNT_DEFAULT
+        self._stage = TokenBucket(stage.rate, stage.burst, clock)
         self._routes = {key: _bucket(t, clock) for key, t in settings.routes.items()}
 
     def allow(self, route_key: str) -> bool:
         route_bucket = self._routes.get(route_key)
         if route_bucket is not None and not route_bucket.try_acquire():
             return False
-        return self._stage is None or self._stage.try_acquire()
+        return self._stage.try_acquire()
 
     def reconfigured(self, settings: Throttling) -> Throttler:
         """A throttler for new settings that keeps the state of unchanged buckets."""

@@ -44,9 +44,15 @@ def test_route_and_stage_buckets_both_apply() -> None:
     assert not throttler.allow("GET /other")  # the stage bucket is empty
 
 
-def test_unthrottled_when_nothing_configured() -> None:
-    throttler = Throttler(Throttling(), FakeClock())
-    assert all(throttler.allow("$default") for _ in range(10_000))
+def test_without_a_stage_limit_the_account_default_applies() -> None:
+    """API Gateway Developer Guide, "Amazon API Gateway quotas" (throttle quota per account,
+    per Region: 10,000 requests per second, a bucket of 5,000) and "Throttle requests to your
+    HTTP APIs" (account-level throttling applies to every stage without its own limits)."""
+    clock = FakeClock()
+    throttler = Throttler(Throttling(), clock)
+    assert sum(throttler.allow("$default") for _ in range(5_001)) == 5_000
+    clock.now += 0.1  # 1,000 tokens at 10,000 per second
+    assert sum(throttler.allow("GET /any") for _ in range(1_001)) == 1_000
 
 
 def test_reconfigure_keeps_unchanged_buckets() -> None:
