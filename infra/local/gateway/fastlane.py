@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from aiohttp.http import SERVER_SOFTWARE
 from multidict import CIMultiDict
 
 from infra.local.gateway.access_log import AccessLog
@@ -27,11 +26,10 @@ from strangler.core.matching import Match
 
 
 def default_headers(headers: CIMultiDict[str]) -> None:
-    # what aiohttp adds to every answer, so both paths answer alike
+    # what aiohttp's path adds to every answer, so both paths answer alike (no Server header:
+    # API Gateway sends none of its own)
     if "Date" not in headers:
         headers["Date"] = http_date()
-    if "Server" not in headers:
-        headers["Server"] = SERVER_SOFTWARE
 
 
 class RawSink:

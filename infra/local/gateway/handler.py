@@ -18,6 +18,7 @@ from infra.local.gateway.errors import IntegrationError, error_body
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call, Integration
 from infra.local.gateway.live_table import LiveTable
+from infra.local.gateway.responses import Response
 from infra.local.gateway.strict import protocol_error
 from infra.local.gateway.tracing import TRACE_HEADER, GatewayTracer
 from strangler.core.matching import Match
@@ -137,7 +138,7 @@ class RequestHandler:
         headers: CIMultiDict[str] = CIMultiDict(exchange.annotations)
         headers.update(exchange.gateway_headers(self._target_header))
         headers["Content-Type"] = "application/json"
-        return web.Response(status=status, headers=headers, body=body)
+        return Response(status=status, headers=headers, body=body)
 
 
 async def read_body(request: web.BaseRequest, limit: int) -> bytes | None:

@@ -17,6 +17,7 @@ from multidict import CIMultiDict
 
 from infra.local.gateway.errors import MalformedUpstreamResponse
 from infra.local.gateway.passthrough import STREAM_THRESHOLD, downstream_response_headers
+from infra.local.gateway.responses import Response, StreamResponse
 from infra.local.gateway.upstream import UpstreamResponse
 from strangler.core.http1 import HttpProtocolError
 
@@ -122,7 +123,7 @@ class AiohttpSink:
     def whole(
         self, status: int, reason: str | None, headers: CIMultiDict[str], payload: bytes
     ) -> None:
-        response = web.Response(status=status, reason=reason, headers=headers)
+        response = Response(status=status, reason=reason, headers=headers)
         if payload:
             response.body = payload
         self.response = response
@@ -130,7 +131,7 @@ class AiohttpSink:
     async def begin(
         self, status: int, reason: str | None, headers: CIMultiDict[str], length: int | None
     ) -> None:
-        stream = self.response = web.StreamResponse(status=status, reason=reason, headers=headers)
+        stream = self.response = StreamResponse(status=status, reason=reason, headers=headers)
         await stream.prepare(self._request)
 
     async def write(self, chunk: bytes) -> bool:

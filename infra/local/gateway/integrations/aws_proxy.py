@@ -8,6 +8,7 @@ from multidict import CIMultiDict
 from infra.local.gateway.events import ApiContext, GatewayRequest, build_event
 from infra.local.gateway.integrations import Call
 from infra.local.gateway.lambda_client import COLD_START_HEADER, LambdaIntegration
+from infra.local.gateway.responses import Response
 from infra.local.gateway.tracing import TRACE_HEADER
 
 
@@ -69,4 +70,4 @@ class AwsProxy:
         headers.extend(exchange.annotations)
         headers.update(call.gateway_headers)
         exchange.response_length = len(mapped.body)
-        return web.Response(status=mapped.status, headers=headers, body=mapped.body)
+        return Response(status=mapped.status, headers=headers, body=mapped.body)
