@@ -22,7 +22,13 @@ from strangler.stack.launch import lambda_service_argv
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DATABASE_URL = "postgresql://probe@127.0.0.1:1/unused"
-HANDLER = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'probe'}\n"
+HANDLER = (
+    "from django.core.asgi import get_asgi_application\n"
+    "application = get_asgi_application()\n"
+    "def handler(event, context):\n    return {'statusCode': 200, 'body': 'probe'}\n"
+)
+SETTINGS = 'SECRET_KEY = "probe"\nROOT_URLCONF = "probe_urls"\nINSTALLED_APPS = []\n'
+URLS = "urlpatterns = []\n"
 
 
 def free_port() -> int:
@@ -34,7 +40,10 @@ def free_port() -> int:
 def write_config(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     project.mkdir()
+    # a real (tiny) Django project: the stack imports it to find the code its function ships
     (project / "probe.py").write_text(HANDLER)
+    (project / "probe_settings.py").write_text(SETTINGS)
+    (project / "probe_urls.py").write_text(URLS)
     path = tmp_path / "strangler.toml"
     path.write_text(
         f"""
@@ -139,8 +148,17 @@ def test_every_service_and_function_setting_reaches_the_child(tmp_path: Path) ->
             "STRANGLER_TRACING_SAMPLE_RATE": "0.25",
             "PROBE": "on",
         },
-        "code_paths": [str(tmp_path / "project"), str(SERVERLESS_ROOT)],
+        "code_paths": function["code_paths"],
     }
+    staged, serverless_root = (Path(p) for p in function["code_paths"])
+    assert serverless_root == SERVERLESS_ROOT
+    assert staged.parent == tmp_path / "run"
+    shipped = sorted(p.name for p in staged.iterdir() if p.name != "__pycache__")
+    assert shipped == [
+        "probe.py",
+        "probe_settings.py",
+        "probe_urls.py",
+    ]
     assert_nothing_at_its_default(ServiceSettings, running["settings"])
     assert_nothing_at_its_default(FunctionSpec, function)
 
