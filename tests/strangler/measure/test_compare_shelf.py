@@ -179,6 +179,13 @@ def test_nothing_to_send_exits_2_before_locust_starts_saying_what_to_do(
     assert shelf.compare(tmp_path, "/api/books/", "--locustfile", str(idle)) == 2
     said = " ".join(capsys.readouterr().err.split())
     assert f"Locust file {idle} has no user class with tasks for /api/books/" in said
+
+    broken = tmp_path / "broken.py"
+    broken.write_text("import locust_plugins_not_installed\n")
+    assert shelf.compare(tmp_path, "/api/books/", "--locustfile", str(broken)) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"Locust file {broken} does not load:" in said
+    assert "No module named 'locust_plugins_not_installed'" in said
     assert not (tmp_path / "reports").exists()
 
 
