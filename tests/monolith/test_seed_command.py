@@ -97,7 +97,7 @@ def test_a_missing_secret_is_a_clear_error() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_python_m_django_seeds_with_the_secret_from_the_environment() -> None:
     db = settings.DATABASES["default"]
-    url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    url = f"postgresql://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "monolith.settings",
