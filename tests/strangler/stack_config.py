@@ -47,8 +47,6 @@ port = 0
 {monolith}
 [gateway]
 port = 0
-[load]
-locustfile = "{REPO_ROOT / "strangler" / "profiles" / "wildrydes" / "journeys.py"}"
 {WILDRYDES_FUNCTION if with_function else ""}
 {extra}
 """
