@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from infra.local.gateway.capture import Capture  # noqa: E402
-from strangler.core.traffic import read_captured  # noqa: E402
+from strangler_core.traffic import read_captured  # noqa: E402
 
 
 def main() -> None:

@@ -28,8 +28,8 @@ from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSetti
 from infra.local.net import free_port
 from infra.local.postgres import EmbeddedPostgres
 from infra.local.xray import XRayCollector
-from strangler.core.routes import parse_route_table, save_route_table
 from strangler.profiles.wildrydes.tokens import rider_token
+from strangler_core.routes import parse_route_table, save_route_table
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "bench-tracing-secret"

@@ -20,7 +20,7 @@ from locust import FastHttpUser, between, constant_throughput, task
 
 from loadtests.resend import Replayed, replayed
 from loadtests.settings import LoadSettings
-from strangler.core.traffic import read_captured
+from strangler_core.traffic import read_captured
 
 
 def wait_time_for(settings: LoadSettings) -> Callable[[Any], float]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from strangler.core.traffic import CapturedRequest
+from strangler_core.traffic import CapturedRequest
 
 _NOT_RESENT = frozenset({"host", "content-length", "connection", "transfer-encoding"})
 """Set by the client for the connection it opens, not part of what was asked."""

@@ -24,7 +24,7 @@ RAW_DIR = "STRANGLER_LT_RAW_DIR"
 LOCUSTFILE = "STRANGLER_LT_LOCUSTFILE"
 """The user's own Locust file, whose user classes the harness runs (on both paths to compare)."""
 REPLAY_DIR = "STRANGLER_LT_REPLAY_DIR"
-"""Captured requests (``strangler.core.traffic``) to replay instead of a Locust file's users."""
+"""Captured requests (``strangler_core.traffic``) to replay instead of a Locust file's users."""
 EXPECTED_ANSWERS = "STRANGLER_LT_EXPECTED_ANSWERS"
 """The application's own error answers, one ``<status>:<marker>`` a line (not failures)."""
 

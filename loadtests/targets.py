@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from strangler.core.errors import ConfigError
+from strangler_core.errors import ConfigError
 
 
 def is_loopback_url(url: str) -> bool:

@@ -11,8 +11,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from strangler.core.config import Config, load_config
-from strangler.core.errors import StranglerError
+from strangler_core.config import Config, load_config
+from strangler_core.errors import StranglerError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -59,9 +59,9 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
-    from strangler.core.errors import ConfigError
     from strangler.stack.invoke import http_event, invoke
     from strangler.stack.local import credentials, require_running
+    from strangler_core.errors import ConfigError
 
     if config.function(args.function) is None:
         declared = ", ".join(f.name for f in config.functions) or "none"
@@ -306,8 +306,8 @@ def cmd_preflight(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_traces(args: argparse.Namespace, config: Config) -> int:
-    from strangler.core.traces import load_segments
     from strangler.measure.traces import traces_report
+    from strangler_core.traces import load_segments
 
     path = args.path or config.run_dir / "segments.jsonl"
     report = traces_report(load_segments(path), args.trace_id, args.top)
@@ -317,7 +317,7 @@ def cmd_traces(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
     if not (args.run_dir / "raw" / "meta.json").exists():
-        from strangler.core.errors import ConfigError
+        from strangler_core.errors import ConfigError
 
         raise ConfigError(f"{args.run_dir} holds no raw results (raw/meta.json is missing)")
     return _build_and_show_report(args.run_dir)

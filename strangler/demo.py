@@ -6,12 +6,12 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from strangler.core.config import Config
-from strangler.core.errors import ConfigError
-from strangler.core.profile import Exchange
 from strangler.profiles import profile_for
 from strangler.progress import Progress
 from strangler.stack.local import LocalStack, credentials
+from strangler_core.config import Config
+from strangler_core.errors import ConfigError
+from strangler_core.profile import Exchange
 
 
 def run_demo(

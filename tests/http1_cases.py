@@ -13,7 +13,7 @@ import socket
 import threading
 from dataclasses import dataclass
 
-from strangler.core.http1 import MAX_REQUEST_HEAD
+from strangler_core.http1 import MAX_REQUEST_HEAD
 
 TARGET = b"{target}"
 PAD = b"{pad}"

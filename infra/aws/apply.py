@@ -33,8 +33,8 @@ from infra.aws.plan import Change, diff, route_diff
 from infra.aws.reader import CurrentState, error_code, read_current
 from infra.aws.resources import KINDS, Resource
 from infra.aws.session import Clients
-from strangler.core.config import FunctionConfig
-from strangler.core.routes import RouteTable
+from strangler_core.config import FunctionConfig
+from strangler_core.routes import RouteTable
 
 Sleep = Callable[[float], None]
 Progress = Callable[[str], None]

@@ -31,8 +31,8 @@ from infra.aws.naming import (
     role_arn,
 )
 from infra.aws.resources import API_ID_PLACEHOLDER, Resource, canonical_policy
-from strangler.core.config import FunctionConfig
-from strangler.core.routes import (
+from strangler_core.config import FunctionConfig
+from strangler_core.routes import (
     DEFAULT_ROUTE_KEY,
     MONOLITH_TARGET,
     Route,

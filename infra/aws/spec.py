@@ -9,8 +9,8 @@ from infra.aws.apply import DeploySpec
 from infra.aws.desired import DEFAULT_LOG_RETENTION_DAYS, DEFAULT_STAGE_NAME
 from infra.aws.errors import AwsError
 from infra.aws.naming import Names
-from strangler.core.config import Config
-from strangler.core.routes import RouteTable, load_route_table
+from strangler_core.config import Config
+from strangler_core.routes import RouteTable, load_route_table
 
 
 def spec_from_config(

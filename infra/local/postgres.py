@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from infra.local.net import port_is_free
-from strangler.core.errors import DatabaseError, PortInUseError
+from strangler_core.errors import DatabaseError, PortInUseError
 
 SUPERUSER = "postgres"
 _SYSTEM_USER_WHEN_ROOT = "pgserver"  # postgres refuses to run as root; pgserver's convention

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr
 
-from strangler.core.model import Items, StrictModel, load_json_file
+from strangler_core.model import Items, StrictModel, load_json_file
 
 Architecture = Literal["x86_64", "arm64"]
 ApiKind = Literal["http", "rest"]

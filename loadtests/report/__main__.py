@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtests.report.build import INDEX_HTML, build_report
-from strangler.core.errors import StranglerError
+from strangler_core.errors import StranglerError
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,7 +34,7 @@ from loadtests.report.raw import (
 from loadtests.report.render import render_html, render_summary
 from loadtests.report.tracing import trace_section
 from loadtests.report.verdict import VerdictInputs, decide
-from strangler.core.atomic import write_atomic
+from strangler_core.atomic import write_atomic
 
 if TYPE_CHECKING:
     from loadtests.cost import CostComparison

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtests.report.raw import ColdStart, LambdaReport
-from strangler.core.traces import Span, Trace, build_traces
+from strangler_core.traces import Span, Trace, build_traces
 
 COMPONENTS = ("gateway", "init", "handler", "sql", "other")
 STAGE_ORIGIN = "AWS::ApiGateway::Stage"

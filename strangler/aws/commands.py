@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from strangler.core.config import Config, FunctionConfig
 from strangler.progress import Progress
+from strangler_core.config import Config, FunctionConfig
 
 if TYPE_CHECKING:
     from serverless.package import Package
@@ -41,7 +41,7 @@ def _spec(
     reuse_zips: bool = False,
 ) -> Any:
     from infra.aws.spec import spec_from_config
-    from strangler.core.routes import default_route_table, load_route_table
+    from strangler_core.routes import default_route_table, load_route_table
 
     if table is None:
         if config.routes_path.exists():
@@ -113,7 +113,6 @@ def move_on_aws(
     """Migrate or roll back one route on the deployed API, then record it locally."""
     from infra.aws.apply import migrate_route_aws, plan_route_change, rollback_route_aws
     from infra.aws.plan import render
-    from strangler.core.routes import default_route_table
     from strangler.moves.steps import (
         apply_move,
         check_route_in_django,
@@ -128,6 +127,7 @@ def move_on_aws(
     )
     from strangler.stack.launch import django_env
     from strangler.stack.state import utc_now
+    from strangler_core.routes import default_route_table
 
     clients = _clients(args)
     with route_table_lock(config):
@@ -208,7 +208,7 @@ def preflight(config: Config, args: argparse.Namespace) -> tuple[str, int]:
 
 def _mean_duration(args: argparse.Namespace) -> tuple[float, str]:
     from strangler.aws.preflight.gather import mean_duration_from_report
-    from strangler.core.errors import ConfigError
+    from strangler_core.errors import ConfigError
 
     if args.duration_ms is not None:
         return args.duration_ms / 1000, "given (--duration-ms)"
@@ -231,9 +231,9 @@ def compare_on_aws(
 ) -> Path:
     from infra.aws.naming import Names
     from infra.aws.session import make_session
-    from strangler.core.errors import ConfigError
     from strangler.measure.compare import AwsTargets, run_compare_aws
     from strangler.moves.steps import choose_function
+    from strangler_core.errors import ConfigError
 
     if not (args.monolith_url and args.api_url):
         raise ConfigError("compare --aws needs --monolith-url (the fleet) and --api-url (the API)")

@@ -24,8 +24,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from strangler.core.errors import StranglerError
-from strangler.core.routes import (
+from strangler_core.errors import StranglerError
+from strangler_core.routes import (
     DEFAULT_ROUTE_KEY,
     MONOLITH_TARGET,
     Integration,

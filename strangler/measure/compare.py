@@ -23,9 +23,6 @@ from loadtests import settings as lt
 from loadtests.report.raw import LAMBDA_REPORTS, META, SAMPLES, write_json, write_lines
 from loadtests.samplers import Sampler
 from loadtests.shapes import stages_for
-from strangler.core.config import Config
-from strangler.core.errors import ProcessError
-from strangler.core.routes import save_route_table
 from strangler.measure.load import Load, choose_load
 from strangler.moves.migrate import MigrationError
 from strangler.moves.steps import (
@@ -43,6 +40,9 @@ from strangler.stack.local import require_running
 from strangler.stack.processes import ProcessTable
 from strangler.stack.readiness import log_tail, wait_answering
 from strangler.stack.state import read_state, utc_now
+from strangler_core.config import Config
+from strangler_core.errors import ProcessError
+from strangler_core.routes import save_route_table
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "loadtests" / "locustfile.py"
 """What ``locust -f`` loads: the shape and the collector; the users come from ``load.py``."""

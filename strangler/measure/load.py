@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests import settings as lt
-from strangler.core.config import Config
-from strangler.core.errors import ConfigError
-from strangler.core.traffic import CapturedRequest, TrafficLog, captured, read_captured
 from strangler.moves.replay import captured_requests
+from strangler_core.config import Config
+from strangler_core.errors import ConfigError
+from strangler_core.traffic import CapturedRequest, TrafficLog, captured, read_captured
 
 MAX_REPLAYED = 10_000
 """The most recent distinct requests of the route a replayed comparison cycles through."""

@@ -11,12 +11,12 @@ from pathlib import Path
 from loadtests import settings as lt
 from loadtests.shapes import stages_for
 from loadtests.targets import check_target
-from strangler.core.config import Config
-from strangler.core.errors import ConfigError
 from strangler.measure.compare import LOCUSTFILE, profile_load_environment
 from strangler.measure.load import check_locustfile
 from strangler.profiles import profile_for
 from strangler.stack.state import read_state
+from strangler_core.config import Config
+from strangler_core.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def locust_command(request: LoadTestRequest, host: str) -> list[str]:
 def run_loadtest(config: Config, request: LoadTestRequest) -> int:
     host = request.host or read_state(config).get("gateway")
     if not host:
-        from strangler.core.errors import StackNotRunningError
+        from strangler_core.errors import StackNotRunningError
 
         raise StackNotRunningError("no --host given and the local stack is not running (`make up`)")
     check_target(host, request.allow_remote or config.project.allow_non_loopback)

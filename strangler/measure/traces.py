@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from strangler.core.traces import Span, build_traces, slowest
+from strangler_core.traces import Span, build_traces, slowest
 
 
 def _detail(span: Span) -> str:

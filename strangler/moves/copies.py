@@ -41,13 +41,13 @@ from infra.local.postgres import (
     databases_named,
     drop_database,
 )
-from strangler.core.config import Config
-from strangler.core.errors import ProcessError
 from strangler.progress import Progress
 from strangler.stack import launch
 from strangler.stack.functions import function_spec, service_settings
 from strangler.stack.processes import ProcessRecord, ProcessTable
 from strangler.stack.readiness import log_tail, wait_http_ok
+from strangler_core.config import Config
+from strangler_core.errors import ProcessError
 
 COPY_PREFIX = "strangler_parity_"
 MONOLITH_COPY = "parity-monolith"

@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from strangler.core.config import Config
-from strangler.core.profile import Headers
-from strangler.core.traffic import read_captured
 from strangler.moves.copies import write_paths
 from strangler.moves.parity import IgnoreRules, render_diff
 from strangler.moves.parity_check import ParityResult, Paths, check_parity, fetch_monolith
@@ -45,6 +42,9 @@ from strangler.progress import Progress
 from strangler.stack.launch import django_env
 from strangler.stack.local import LocalStack, credentials, require_running
 from strangler.stack.state import read_state, traffic_dir, utc_now
+from strangler_core.config import Config
+from strangler_core.profile import Headers
+from strangler_core.traffic import read_captured
 
 
 @dataclass(frozen=True)

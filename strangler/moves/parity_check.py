@@ -23,7 +23,6 @@ from multidict import CIMultiDict
 
 from infra.local.gateway.events import ApiContext, GatewayRequest, build_event, map_lambda_result
 from infra.local.gateway.passthrough import upstream_request_headers
-from strangler.core.matching import Match
 from strangler.moves.changes import DbState, KeyMap, diff_states, match_changes, summary
 from strangler.moves.copies import WritePaths
 from strangler.moves.dbstate import Table, fetch_row, read_state, tables
@@ -31,6 +30,7 @@ from strangler.moves.parity import Difference, IgnoreRules, Observed, compare, c
 from strangler.moves.replay import Replay, match, route_matcher
 from strangler.progress import Progress
 from strangler.stack.invoke import invoke
+from strangler_core.matching import Match
 
 REQUEST_TIMEOUT_S = 30
 _SOURCE_IP = "127.0.0.1"

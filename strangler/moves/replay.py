@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from infra.local.gateway.passthrough import HOP_BY_HOP
-from strangler.core.matching import Match, RouteMatcher
-from strangler.core.routes import Integration, Route, RouteTable
-from strangler.core.traffic import CapturedRequest, redacted_target
+from strangler_core.matching import Match, RouteMatcher
+from strangler_core.routes import Integration, Route, RouteTable
+from strangler_core.traffic import CapturedRequest, redacted_target
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_REPLAYED = 30

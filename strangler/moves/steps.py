@@ -18,10 +18,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from strangler.core.config import Config
-from strangler.core.errors import ConfigError, StranglerError
-from strangler.core.profile import Headers
-from strangler.core.routes import (
+from strangler.moves.ledger import append_entry, last_migration, ledger_path
+from strangler.progress import Progress
+from strangler.stack.probes import run_in_project
+from strangler.stack.state import utc_now
+from strangler_core.config import Config
+from strangler_core.errors import ConfigError, StranglerError
+from strangler_core.profile import Headers
+from strangler_core.routes import (
     DEFAULT_ROUTE_KEY,
     Integration,
     Route,
@@ -30,10 +34,6 @@ from strangler.core.routes import (
     save_route_table,
     validate_route_key,
 )
-from strangler.moves.ledger import append_entry, last_migration, ledger_path
-from strangler.progress import Progress
-from strangler.stack.probes import run_in_project
-from strangler.stack.state import utc_now
 
 _PATH_RE = re.compile(
     r"^/(?:[A-Za-z0-9._~-]+|\{[A-Za-z0-9._-]+\+?\})(?:/(?:[A-Za-z0-9._~-]+|\{[A-Za-z0-9._-]+\+?\}))*$"

@@ -6,10 +6,10 @@ profile's ``detects``), else the generic one; a profile's name picks it outright
 
 from __future__ import annotations
 
-from strangler.core.config import Config
-from strangler.core.errors import ConfigError
-from strangler.core.profile import GenericProfile, ProjectProfile
 from strangler.profiles.wildrydes.profile import WildRydesProfile
+from strangler_core.config import Config
+from strangler_core.errors import ConfigError
+from strangler_core.profile import GenericProfile, ProjectProfile
 
 PROFILES: dict[str, ProjectProfile] = {
     profile.name: profile for profile in (GenericProfile(), WildRydesProfile())

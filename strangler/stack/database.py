@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from infra.local.net import free_port
 from infra.local.postgres import ContainerPostgres, DatabaseProvider, EmbeddedPostgres, UrlDatabase
-from strangler.core.config import Config
 from strangler.stack.state import remembered_port
+from strangler_core.config import Config
 
 
 def database_provider(config: Config) -> DatabaseProvider:

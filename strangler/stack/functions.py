@@ -7,11 +7,11 @@ from typing import Any
 
 from infra.local.lambda_service.spec import FunctionSpec, ServiceConfig, ServiceSettings
 from serverless import environment as function_env
-from strangler.core import envvars
-from strangler.core.config import Config, FunctionConfig
-from strangler.core.lambda_model import LambdaServiceOptions
-from strangler.core.model import load
 from strangler.stack.project_code import project_code, staged_code
+from strangler_core import envvars
+from strangler_core.config import Config, FunctionConfig
+from strangler_core.lambda_model import LambdaServiceOptions
+from strangler_core.model import load
 
 # The function package must be importable in the sandbox next to the user's Django project.
 SERVERLESS_ROOT = Path(function_env.__file__).resolve().parent.parent

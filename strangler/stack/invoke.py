@@ -9,8 +9,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from strangler.core.errors import StranglerError
-from strangler.core.profile import Headers
+from strangler_core.errors import StranglerError
+from strangler_core.profile import Headers
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from strangler.core import envvars
-from strangler.core.atomic import write_atomic
-from strangler.core.config import Config
 from strangler.stack.functions import tracing_environment
 from strangler.stack.probes import project_env
+from strangler_core import envvars
+from strangler_core.atomic import write_atomic
+from strangler_core.config import Config
 
 MONOLITH = "monolith"
 LAMBDA = "lambda"

@@ -17,9 +17,6 @@ from typing import Any
 
 from infra.local.net import free_port, port_is_free
 from infra.local.postgres import redact
-from strangler.core.config import Config
-from strangler.core.errors import DatabaseError, PortInUseError, ProcessError, StackNotRunningError
-from strangler.core.profile import Headers
 from strangler.profiles import profile_for, seed_command
 from strangler.progress import Progress
 from strangler.stack import launch
@@ -42,6 +39,9 @@ from strangler.stack.state import (
     utc_now,
     write_state,
 )
+from strangler_core.config import Config
+from strangler_core.errors import DatabaseError, PortInUseError, ProcessError, StackNotRunningError
+from strangler_core.profile import Headers
 
 
 class LocalStack:
@@ -159,7 +159,7 @@ class LocalStack:
     def _start_gateway(
         self, monolith_url: str, lambda_url: str | None, started: list[Callable[[], object]]
     ) -> str:
-        from strangler.core.routes import default_route_table, save_route_table
+        from strangler_core.routes import default_route_table, save_route_table
 
         cfg = self.config.gateway
         url = self._already_running(GATEWAY)

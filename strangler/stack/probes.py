@@ -7,8 +7,8 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 
-from strangler.core import envvars
-from strangler.core.config import Config
+from strangler_core import envvars
+from strangler_core.config import Config
 
 
 def project_env(config: Config, database_url: str, extra: Mapping[str, str]) -> dict[str, str]:

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from strangler.core.config import Config
-from strangler.core.errors import StranglerError
 from strangler.stack.probes import project_env, run_in_project
+from strangler_core.config import Config
+from strangler_core.errors import StranglerError
 
 NO_DATABASE = "postgresql://unused@127.0.0.1:1/none"
 """Importing settings and URLconfs touches no database."""

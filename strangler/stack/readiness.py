@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from strangler.core.errors import PortInUseError, ProcessError, StranglerError
 from strangler.stack.processes import ProcessRecord
+from strangler_core.errors import PortInUseError, ProcessError, StranglerError
 
 _PORT_IN_USE = re.compile(
     # gunicorn: "Connection in use: ('127.0.0.1', 8000)"; asyncio: "error while attempting to

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from strangler.core.atomic import write_atomic
-from strangler.core.config import Config
+from strangler_core.atomic import write_atomic
+from strangler_core.config import Config
 
 
 def make_run_dir(config: Config) -> Path:
@@ -51,7 +51,7 @@ def access_log_path(config: Config) -> Path:
 
 
 def traffic_dir(config: Config) -> Path:
-    """Where the gateway captures the requests it serves (``strangler.core.traffic``)."""
+    """Where the gateway captures the requests it serves (``strangler_core.traffic``)."""
     return config.run_dir / "traffic"
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from strangler.core.config import Config
-from strangler.core.matching import RouteMatcher
-from strangler.core.routes import RouteTable, default_route_table, load_route_table
-from strangler.core.traffic import (
+from strangler.stack.state import traffic_dir
+from strangler_core.config import Config
+from strangler_core.matching import RouteMatcher
+from strangler_core.routes import RouteTable, default_route_table, load_route_table
+from strangler_core.traffic import (
     CapturedRequest,
     TrafficLog,
     capture_files,
@@ -27,7 +28,6 @@ from strangler.core.traffic import (
     redacted_headers,
     redacted_target,
 )
-from strangler.stack.state import traffic_dir
 
 NO_ROUTE = "(no route)"
 

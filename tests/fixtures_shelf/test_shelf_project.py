@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from strangler.core.config import load_config
+from strangler_core.config import load_config
 from tests.fixtures_shelf.conftest import SHELF_DIR, RunShelf
 
 # One per behaviour later tests of the harness rely on.

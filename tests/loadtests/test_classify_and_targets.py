@@ -4,7 +4,7 @@ import pytest
 
 from loadtests.classify import error_class
 from loadtests.targets import check_target
-from strangler.core.errors import ConfigError
+from strangler_core.errors import ConfigError
 
 
 @pytest.mark.parametrize(

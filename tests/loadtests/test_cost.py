@@ -34,7 +34,7 @@ from loadtests.cost import (
     monthly_cost_monolith,
     provisioned_cost_per_month,
 )
-from strangler.core.errors import ConfigError
+from strangler_core.errors import ConfigError
 
 SECONDS_PER_MONTH = 730 * 3600
 

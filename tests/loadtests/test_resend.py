@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from loadtests.resend import replayed
-from strangler.core.traffic import captured
+from strangler_core.traffic import captured
 
 
 def test_own_headers_are_resent_and_repeated_names_joined_as_their_syntax_allows() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from strangler.core.config import Config, load_config
 from strangler.profiles.wildrydes.tokens import load_or_create_token_secret, rider_token
+from strangler_core.config import Config, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

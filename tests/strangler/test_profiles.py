@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from strangler.core.config import Config, load_config
-from strangler.core.errors import ConfigError
-from strangler.core.profile import ExpectedAnswer, GenericProfile
 from strangler.measure.compare import profile_load_environment
 from strangler.profiles import profile_for, seed_command
 from strangler.profiles.wildrydes.profile import WildRydesProfile
+from strangler_core.config import Config, load_config
+from strangler_core.errors import ConfigError
+from strangler_core.profile import ExpectedAnswer, GenericProfile
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHELF = REPO_ROOT / "tests" / "fixtures" / "shelf"

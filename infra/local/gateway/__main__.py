@@ -16,7 +16,7 @@ from pathlib import Path
 from infra.local.gateway.runner import install_fast_loop, serve
 from infra.local.gateway.server import Gateway
 from infra.local.gateway.settings import load_settings
-from strangler.core.errors import StranglerError
+from strangler_core.errors import StranglerError
 
 SETTINGS_PREFIX = "strangler gateway settings "
 

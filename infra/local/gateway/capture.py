@@ -3,7 +3,7 @@
 A request costs the serving path one ``deque.append`` of what it already holds (method, target,
 the header list, the body, the status); a writer thread wakes every ``FLUSH_INTERVAL_S``, turns
 whatever has piled up into ``CapturedRequest`` records and appends them in one write to the
-rotating ``TrafficLog`` (``strangler.core.traffic``: files 0600 in a 0700 directory, since they
+rotating ``TrafficLog`` (``strangler_core.traffic``: files 0600 in a 0700 directory, since they
 hold credentials). Memory stays bounded: past ``max_pending`` requests or
 ``max_pending_bytes`` of bodies waiting, new requests are dropped and counted (logged at close).
 """
@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-from strangler.core.traffic import CapturedRequest, TrafficLog, captured
+from strangler_core.traffic import CapturedRequest, TrafficLog, captured
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 
-from strangler.core.errors import StranglerError
+from strangler_core.errors import StranglerError
 
 MESSAGES = {
     400: "Bad Request",

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from infra.local.gateway.errors import MalformedLambdaResponse
-from strangler.core.model import StrictModel
+from strangler_core.model import StrictModel
 
 Headers = Sequence[tuple[str, str]]
 

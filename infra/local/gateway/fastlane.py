@@ -21,8 +21,8 @@ from infra.local.gateway.fastpath import FrontProtocol, RawRequest, ServeFast, h
 from infra.local.gateway.integrations.http_proxy import HttpProxy
 from infra.local.gateway.live_table import LiveTable, TableState
 from infra.local.gateway.relay import has_no_body
-from strangler.core.http1 import response_head
-from strangler.core.matching import Match
+from strangler_core.http1 import response_head
+from strangler_core.matching import Match
 
 
 def default_headers(headers: CIMultiDict[str]) -> None:

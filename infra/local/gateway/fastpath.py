@@ -1,7 +1,7 @@
 """The front connection: plain HTTP passthrough without aiohttp's request machinery.
 
 Every client connection starts here. At each request boundary the head is parsed by the
-strict layer (``strangler.core.http1``); a head that breaks RFC 9112 is answered here (400,
+strict layer (``strangler_core.http1``); a head that breaks RFC 9112 is answered here (400,
 431 past API Gateway's 10,240 bytes, 505) and the connection closed. A simple request for an
 HTTP_PROXY route (HTTP/1.1, no HEAD, a known body length up to ``STREAM_THRESHOLD`` already in
 the buffer, no Upgrade/Expect/Transfer-Encoding/close, a plain path) that the ``FastLane``
@@ -25,7 +25,7 @@ from multidict import CIMultiDict
 
 from infra.local.gateway.errors import error_body
 from infra.local.gateway.passthrough import STREAM_THRESHOLD
-from strangler.core.http1 import HttpProtocolError, RequestHead, parse_request_head, response_head
+from strangler_core.http1 import HttpProtocolError, RequestHead, parse_request_head, response_head
 
 IDLE_TIMEOUT_S = 75.0  # aiohttp's keep-alive timeout, so both paths close idle clients alike
 FAST_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

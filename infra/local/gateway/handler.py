@@ -21,7 +21,7 @@ from infra.local.gateway.live_table import LiveTable
 from infra.local.gateway.responses import Response
 from infra.local.gateway.strict import protocol_error
 from infra.local.gateway.tracing import TRACE_HEADER, GatewayTracer
-from strangler.core.matching import Match
+from strangler_core.matching import Match
 
 
 class RequestHandler:

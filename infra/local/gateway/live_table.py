@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.local.gateway.throttle import Clock, Throttler
-from strangler.core.matching import RouteMatcher
-from strangler.core.routes import RouteTableError, load_route_table
+from strangler_core.matching import RouteMatcher
+from strangler_core.routes import RouteTableError, load_route_table
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from infra.local.gateway.errors import (
     UpstreamUnavailable,
 )
 from infra.local.gateway.upstream import UpstreamPool, UpstreamResponse
-from strangler.core.http1 import HttpProtocolError, request_head
+from strangler_core.http1 import HttpProtocolError, request_head
 
 STREAM_THRESHOLD = 256 * 1024
 CHUNK_SIZE = 64 * 1024

@@ -19,7 +19,7 @@ from infra.local.gateway.errors import MalformedUpstreamResponse
 from infra.local.gateway.passthrough import STREAM_THRESHOLD, downstream_response_headers
 from infra.local.gateway.responses import Response, StreamResponse
 from infra.local.gateway.upstream import UpstreamResponse
-from strangler.core.http1 import HttpProtocolError
+from strangler_core.http1 import HttpProtocolError
 
 
 def has_no_body(status: int) -> bool:

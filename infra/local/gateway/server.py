@@ -31,7 +31,7 @@ from infra.local.gateway.throttle import Clock
 from infra.local.gateway.tracing import GatewayTracer
 from infra.local.gateway.upstream import UpstreamPool
 from infra.local.net import port_is_free
-from strangler.core.errors import PortInUseError
+from strangler_core.errors import PortInUseError
 
 
 class Gateway:

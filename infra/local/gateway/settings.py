@@ -14,9 +14,9 @@ from typing import Annotated
 from pydantic import Field, Strict
 
 from infra.local.gateway.events import ApiContext
-from strangler.core.atomic import write_atomic
-from strangler.core.errors import ConfigError
-from strangler.core.model import Port, StrictModel, load_json_file
+from strangler_core.atomic import write_atomic
+from strangler_core.errors import ConfigError
+from strangler_core.model import Port, StrictModel, load_json_file
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """HTTP API payload limit: 10 MB."""
@@ -39,7 +39,7 @@ class GatewaySettings(StrictModel):
     access_log: FilePath | None = None
     """Append one JSON line per request here; None: no access log."""
     capture_dir: FilePath | None = None
-    """Record every request served (``strangler.core.traffic``) in this directory; None: off."""
+    """Record every request served (``strangler_core.traffic``) in this directory; None: off."""
     capture_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
     """The capture's size cap, all its files together."""
     capture_files: int = Field(default=4, ge=1)

@@ -5,7 +5,7 @@ in tests/infra/local/gateway/test_strict_http.py). It accepts ``Transfer-Encodin
 chunked`` (and ignores the gzip), and it limits each line (8,190 bytes by default) where API
 Gateway limits the request line and headers together to 10,240 bytes. So aiohttp gets
 per-line limits above that quota, and each request head it read is written again and parsed
-by ``strangler.core.http1``: the same rules as on the fast path (the rewritten head has one
+by ``strangler_core.http1``: the same rules as on the fast path (the rewritten head has one
 space after each colon, which is how it is measured).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from strangler.core.http1 import (
+from strangler_core.http1 import (
     MAX_REQUEST_HEAD,
     HttpProtocolError,
     parse_request_head,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from strangler.core.routes import Throttle, Throttling
+from strangler_core.routes import Throttle, Throttling
 
 Clock = Callable[[], float]
 

@@ -3,7 +3,7 @@
 aiohttp's client costs ~0.3 ms of CPU per request here (cookies, redirects, tracing hooks),
 more than the rest of the gateway together; the passthrough needs none of that. This client
 writes the request head in one write, parses the answer with the strict layer
-(``strangler.core.http1``), and hands the body over as it arrives (Content-Length, chunked or
+(``strangler_core.http1``), and hands the body over as it arrives (Content-Length, chunked or
 until-close), with read flow control. An answer that breaks RFC 9112 raises
 ``HttpProtocolError`` (status 502) and closes the connection.
 """
@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from strangler.core.http1 import ChunkedDecoder, HttpProtocolError, parse_response_head
+from strangler_core.http1 import ChunkedDecoder, HttpProtocolError, parse_response_head
 
 HIGH_WATER = 1024 * 1024
 MAX_CHUNKED_BODY = 1 << 62  # no limit of its own: bodies are streamed, never held whole

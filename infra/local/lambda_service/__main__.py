@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from strangler.core.errors import StranglerError
+from strangler_core.errors import StranglerError
 
 from .service import LambdaService
 from .spec import ServiceConfig, load_service_config

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strangler.core.errors import StranglerError
+from strangler_core.errors import StranglerError
 
 
 class LambdaServiceError(StranglerError):

@@ -1,4 +1,4 @@
-"""HTTP/1.1 connections of the Invoke and Runtime APIs, on the strict layer in strangler.core.
+"""HTTP/1.1 connections of the Invoke and Runtime APIs, on the strict layer in strangler_core.
 
 A request that breaks RFC 9112 gets its status (400, 413, 431, 505) and the connection is
 closed: a message whose framing cannot be trusted leaves nothing to resynchronise on (§9.3).
@@ -13,7 +13,7 @@ import socket
 import socketserver
 from collections.abc import Mapping
 
-from strangler.core.http1 import (
+from strangler_core.http1 import (
     ChunkedDecoder,
     HttpProtocolError,
     RequestHead,

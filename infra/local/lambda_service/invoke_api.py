@@ -17,7 +17,7 @@ from http.server import ThreadingHTTPServer
 from typing import Protocol
 from urllib.parse import parse_qs, unquote
 
-from strangler.core.errors import HttpProtocolError, PortInUseError
+from strangler_core.errors import HttpProtocolError, PortInUseError
 
 from .errors import (
     InvalidRequestError,

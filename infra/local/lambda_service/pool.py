@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from strangler.core.errors import ProcessError
+from strangler_core.errors import ProcessError
 
 from .errors import ServiceStoppedError, ThrottledError
 from .limits import Limits

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from strangler.core.http1 import HttpProtocolError
+from strangler_core.http1 import HttpProtocolError
 
 from . import faults
 from .httputil import FastHandler

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from strangler.core.errors import ProcessError
+from strangler_core.errors import ProcessError
 
 from .faults import error_type_of
 from .limits import Limits, SandboxCgroup

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from infra.local.xray.emitter import UdpSegmentEmitter
-from strangler.core.lambda_model import function_arn
+from strangler_core.lambda_model import function_arn
 
 from . import faults
 from .errors import FunctionNotFoundError, RequestTooLargeError, ThrottledError

@@ -3,7 +3,7 @@
 ``ServiceConfig`` is the JSON file ``{"settings": {...}, "functions": [{...}]}`` the CLI writes
 (``ServiceConfig.model_dump_json()``) and ``python -m infra.local.lambda_service --config``
 reads back (``load_service_config``). Its parts extend strangler.toml's own models
-(``strangler/core/lambda_model.py``), so each setting is declared once and none is re-typed on
+(``strangler_core/lambda_model.py``), so each setting is declared once and none is re-typed on
 the way. A bad value raises ``ConfigError`` naming the file and the key.
 """
 
@@ -16,8 +16,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from infra.local.xray.emitter import parse_daemon_address
-from strangler.core.lambda_model import FunctionConfig, LambdaServiceOptions
-from strangler.core.model import InvalidKey, Items, Port, StrictModel, load, load_json_file
+from strangler_core.lambda_model import FunctionConfig, LambdaServiceOptions
+from strangler_core.model import InvalidKey, Items, Port, StrictModel, load, load_json_file
 
 
 def _directory(path: str) -> str:

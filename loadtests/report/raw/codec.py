@@ -21,8 +21,8 @@ from loadtests.report.raw.records import (
     Sample,
     SecondRow,
 )
-from strangler.core.errors import StranglerError
-from strangler.core.model import describe
+from strangler_core.errors import StranglerError
+from strangler_core.model import describe
 
 T = TypeVar("T")
 

@@ -37,7 +37,7 @@ from loadtests.report.raw.records import (
     TIMESERIES,
     RawRun,
 )
-from strangler.core.atomic import write_atomic
+from strangler_core.atomic import write_atomic
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from hdrh.histogram import HdrHistogram
 from pydantic import ConfigDict, Field
 
-from strangler.core.model import StrictModel
+from strangler_core.model import StrictModel
 
 PathName = Literal["monolith", "lambda"]
 PATHS: tuple[PathName, ...] = ("monolith", "lambda")
@@ -168,6 +168,6 @@ class RawRun:
     cold_starts: Iterable[ColdStart] = ()
     samples: Iterable[Sample] = ()
     lambda_reports: Iterable[LambdaReport] = ()
-    # X-Ray documents, untouched (strangler.core.traces assembles them); None: not written here,
+    # X-Ray documents, untouched (strangler_core.traces assembles them); None: not written here,
     # since the collector appends to raw/segments.jsonl itself during the run
     segments: Iterable[dict[str, Any]] | None = None

@@ -8,8 +8,8 @@ from typing import Any
 
 from strangler.aws.preflight.limits import INSTANCE_MEMORY_GIB, PreflightError
 from strangler.aws.preflight.model import PreflightInputs
-from strangler.core.config import Config
-from strangler.core.routes import RouteTable, Throttle
+from strangler_core.config import Config
+from strangler_core.routes import RouteTable, Throttle
 
 
 def mean_duration_from_report(report: Mapping[str, Any]) -> tuple[float, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from strangler.core.errors import StranglerError
+from strangler_core.errors import StranglerError
 
 DEFAULT_ACCOUNT_CONCURRENCY = 1_000
 SCALE_PER_10S = 1_000

@@ -14,7 +14,7 @@ from strangler.aws.preflight.limits import (
     SUPERUSER_RESERVED_CONNECTIONS,
     PreflightError,
 )
-from strangler.core.routes import Throttle
+from strangler_core.routes import Throttle
 
 Result = Literal["pass", "warn", "fail"]
 

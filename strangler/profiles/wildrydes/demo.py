@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from strangler.core.profile import Exchange, Headers
+from strangler_core.profile import Exchange, Headers
 
 DEMO_ROUTE = "/rides"
 

@@ -13,15 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from strangler.core.profile import (
+from strangler.profiles.wildrydes.demo import DEMO_ROUTE, tour
+from strangler.profiles.wildrydes.tokens import load_or_create_token_secret, rider_token
+from strangler_core.profile import (
     Exchange,
     ExpectedAnswer,
     GenericProfile,
     Headers,
     curl_headers,
 )
-from strangler.profiles.wildrydes.demo import DEMO_ROUTE, tour
-from strangler.profiles.wildrydes.tokens import load_or_create_token_secret, rider_token
 
 TOKEN_SECRET_ENV = "WILDRYDES_TOKEN_SECRET"
 """The secret of riders' tokens, for the seed command and the journeys."""

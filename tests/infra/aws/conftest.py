@@ -14,8 +14,8 @@ from moto import mock_aws
 from infra.aws.apply import DeploySpec
 from infra.aws.naming import Names
 from infra.aws.session import Clients, clients_for
-from strangler.core.config import FunctionConfig
-from strangler.core.routes import default_route_table
+from strangler_core.config import FunctionConfig
+from strangler_core.routes import default_route_table
 from tests.infra.aws.shims import with_missing_calls
 
 REGION = "us-east-1"

@@ -12,7 +12,7 @@ from infra.aws.apply import DeploySpec, apply, plan
 from infra.aws.desired import ACCESS_LOG_FORMAT, code_sha256
 from infra.aws.plan import has_changes, render, summary
 from infra.aws.session import Clients
-from strangler.core.routes import Throttle, Throttling
+from strangler_core.routes import Throttle, Throttling
 from tests.infra.aws.conftest import MONOLITH_URL, REGION, tiny_zip
 
 ACCOUNT = "123456789012"
@@ -287,7 +287,7 @@ def test_other_stage_names_and_a_named_stage(clients: Clients, spec: DeploySpec)
 @pytest.mark.parametrize("missing", ["zip", "function"])
 def test_errors_name_what_is_missing(clients: Clients, spec: DeploySpec, missing: str) -> None:
     from infra.aws.errors import AwsError
-    from strangler.core.routes import Integration, Route
+    from strangler_core.routes import Integration, Route
 
     if missing == "zip":
         broken = replace(spec, zips={})
@@ -302,8 +302,8 @@ def test_errors_name_what_is_missing(clients: Clients, spec: DeploySpec, missing
 
 def test_spec_from_config_reads_the_route_table(clients: Clients, tmp_path: Path) -> None:
     from infra.aws.spec import spec_from_config
-    from strangler.core.config import load_config
-    from strangler.core.routes import default_route_table, save_route_table
+    from strangler_core.config import load_config
+    from strangler_core.routes import default_route_table, save_route_table
 
     toml = tmp_path / "strangler.toml"
     toml.write_text('[[functions]]\nname = "wildrydes"\nmemory_mb = 256\n')

@@ -11,8 +11,8 @@ import pytest
 from infra.aws.apply import DeploySpec, apply
 from infra.aws.session import Clients
 from strangler.aws.openapi import ANY_METHOD, DEFAULT_ROUTE_PATH, export_openapi
-from strangler.core.routes import RouteTable, default_route_table, validate_route_key
 from strangler.moves.steps import apply_move, plan_move, route_keys_for
+from strangler_core.routes import RouteTable, default_route_table, validate_route_key
 from tests.infra.aws.conftest import MONOLITH_URL
 
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}

@@ -9,7 +9,7 @@ import pytest
 from infra.aws.errors import AwsSessionError, NamingError
 from infra.aws.naming import Names, execute_api_source_arn
 from infra.aws.session import clients_for, make_session
-from strangler.core.errors import StranglerError
+from strangler_core.errors import StranglerError
 
 
 def test_session_from_the_environment(moto_aws: None) -> None:

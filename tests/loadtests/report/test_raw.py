@@ -16,7 +16,7 @@ from loadtests.report.raw import (
     read_raw,
     write_raw,
 )
-from strangler.core.errors import StranglerError
+from strangler_core.errors import StranglerError
 from tests.loadtests.report.synthetic import cold_starts, meta, raw_run
 
 

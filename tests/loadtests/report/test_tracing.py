@@ -12,7 +12,7 @@ import pytest
 from loadtests.report.build import build_report
 from loadtests.report.raw import SEGMENTS, ColdStart, LambdaReport, raw_dir
 from loadtests.report.tracing import time_trace, trace_section
-from strangler.core.traces import build_traces
+from strangler_core.traces import build_traces
 from tests.loadtests.report.synthetic import write_synthetic
 from tests.strangler.measure.test_traces import T1, T2, cold_lambda_trace, monolith_trace
 

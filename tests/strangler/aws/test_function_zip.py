@@ -13,7 +13,7 @@ import pytest
 
 from serverless import environment as function_env
 from strangler.aws.commands import build_function_zip
-from strangler.core.config import load_config
+from strangler_core.config import load_config
 from tests.strangler.stack_config import REPO_ROOT
 
 SHELF = REPO_ROOT / "tests" / "fixtures" / "shelf"

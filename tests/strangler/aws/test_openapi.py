@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from strangler.aws.openapi import OpenApiError, export_openapi, lambda_integration_uri, to_json
-from strangler.core.errors import StranglerError
-from strangler.core.routes import Integration, Route, RouteTable, Throttle, Throttling
+from strangler_core.errors import StranglerError
+from strangler_core.routes import Integration, Route, RouteTable, Throttle, Throttling
 
 MONOLITH = "http://monolith-alb.example.com/"
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:wildrydes"

@@ -16,12 +16,12 @@ from moto import mock_aws
 
 from loadtests.report.build import build_report
 from strangler.cli import main
-from strangler.core.config import Config
-from strangler.core.traffic import read_captured
 from strangler.measure.compare import AwsTargets, CompareRequest, run_compare, run_compare_aws
 from strangler.moves.migrate import migrate
 from strangler.stack.local import LocalStack
 from strangler.stack.state import traffic_dir
+from strangler_core.config import Config
+from strangler_core.traffic import read_captured
 from tests.strangler.stack_config import stack_config
 
 pytestmark = pytest.mark.stack

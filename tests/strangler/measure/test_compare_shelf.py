@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from strangler.cli import main
-from strangler.core.config import Config, load_config
-from strangler.core.traffic import read_captured
 from strangler.stack.local import LocalStack
+from strangler_core.config import Config, load_config
+from strangler_core.traffic import read_captured
 from tests.strangler.http_json import send
 from tests.strangler.stack_config import shelf_config
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from strangler.core.traces import TraceFileError, build_traces, load_segments, slowest
 from strangler.measure.traces import render_trace, traces_report
+from strangler_core.traces import TraceFileError, build_traces, load_segments, slowest
 
 T1 = "1-5759e988-bd862e3fe1be46a994272793"
 T2 = "1-5759e988-000000000000000000000002"

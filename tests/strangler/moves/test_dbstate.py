@@ -20,11 +20,11 @@ from infra.local.postgres import (
     databases_named,
     drop_database,
 )
-from strangler.core.errors import DatabaseError
 from strangler.moves.changes import TableChanges, diff_states
 from strangler.moves.copies import drop_stale_copies
 from strangler.moves.dbstate import fetch_row, read_state, tables
 from strangler.moves.parity import IgnoreRules
+from strangler_core.errors import DatabaseError
 
 SCHEMA = """
 CREATE TABLE book (id serial PRIMARY KEY, title text NOT NULL, updated_at timestamptz);

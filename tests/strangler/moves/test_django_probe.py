@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from strangler.core.config import Config, load_config
 from strangler.moves.steps import MigrationError, check_route_in_django, route_keys_for
 from strangler.stack.launch import django_env
+from strangler_core.config import Config, load_config
 from tests.strangler.stack_config import REPO_ROOT, stack_config
 
 SHELF_TOML = REPO_ROOT / "tests" / "fixtures" / "shelf" / "strangler.toml"

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from strangler.core.config import Config
-from strangler.core.errors import StranglerError
 from strangler.moves.migrate import migrate, rollback
 from strangler.stack.local import LocalStack
+from strangler_core.config import Config
+from strangler_core.errors import StranglerError
 from tests.strangler.stack_config import demo_token, stack_config
 
 pytestmark = pytest.mark.stack

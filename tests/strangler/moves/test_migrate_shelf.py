@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from strangler.core.config import Config, load_config
-from strangler.core.errors import StranglerError
 from strangler.moves.migrate import migrate
 from strangler.stack.local import LocalStack
+from strangler_core.config import Config, load_config
+from strangler_core.errors import StranglerError
 from tests.strangler.stack_config import shelf_config
 
 pytestmark = pytest.mark.stack

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from strangler.core.traffic import captured
 from strangler.moves.replay import Replay, captured_requests, generated_requests, without_body
+from strangler_core.traffic import captured
 
 KEYS = ("ANY /books", "ANY /books/{proxy+}")
 

@@ -4,8 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from strangler.core.config import load_config
-from strangler.core.routes import Integration, Route, default_route_table
 from strangler.moves.steps import (
     MigrationError,
     apply_move,
@@ -15,6 +13,8 @@ from strangler.moves.steps import (
     route_keys_for,
     snapshot,
 )
+from strangler_core.config import load_config
+from strangler_core.routes import Integration, Route, default_route_table
 
 
 @pytest.mark.parametrize(

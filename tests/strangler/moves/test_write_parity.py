@@ -21,12 +21,12 @@ import psutil
 import psycopg
 import pytest
 
-from strangler.core.config import Config, load_config
-from strangler.core.errors import StranglerError
-from strangler.core.traffic import TrafficLog, captured, read_captured
 from strangler.moves.migrate import migrate
 from strangler.stack.local import LocalStack
 from strangler.stack.state import read_state
+from strangler_core.config import Config, load_config
+from strangler_core.errors import StranglerError
+from strangler_core.traffic import TrafficLog, captured, read_captured
 from tests.strangler.http_json import send
 from tests.strangler.moves.test_migrate import cli
 from tests.strangler.stack_config import demo_token, stack_config

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.lambda_service.spec import FunctionSpec, ServiceSettings
-from strangler.core.config import load_config
 from strangler.stack.functions import SERVERLESS_ROOT
 from strangler.stack.launch import lambda_service_argv
+from strangler_core.config import load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DATABASE_URL = "postgresql://probe@127.0.0.1:1/unused"

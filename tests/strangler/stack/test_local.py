@@ -18,9 +18,9 @@ from typing import Any
 import psutil
 import pytest
 
-from strangler.core.config import Config
-from strangler.core.errors import PortInUseError
 from strangler.stack.local import LocalStack
+from strangler_core.config import Config
+from strangler_core.errors import PortInUseError
 from tests.strangler.stack_config import WILDRYDES_FUNCTION, demo_token, stack_config
 
 pytestmark = pytest.mark.stack

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from strangler.core.config import load_config
 from strangler.stack.project_code import ProjectImportError, project_code, staged_code
+from strangler_core.config import load_config
 from tests.strangler.stack_config import REPO_ROOT, stack_config
 
 SHELF = REPO_ROOT / "tests" / "fixtures" / "shelf"

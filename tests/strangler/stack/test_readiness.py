@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from infra.local.net import free_port
-from strangler.core.errors import PortInUseError, ProcessError
 from strangler.stack.processes import ProcessRecord, ProcessTable
 from strangler.stack.readiness import failure_reason, program_name, wait_answering
+from strangler_core.errors import PortInUseError, ProcessError
 
 GUNICORN_BOOT_FAILURE = """\
 [2026-12-01 20:00:00 +0000] [41] [INFO] Starting gunicorn 23.0.0

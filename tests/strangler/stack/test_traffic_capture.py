@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from strangler.core.config import load_config
-from strangler.core.routes import Integration, Route, default_route_table, save_route_table
-from strangler.core.traffic import capture_files, read_captured
+from strangler_core.config import load_config
+from strangler_core.routes import Integration, Route, default_route_table, save_route_table
+from strangler_core.traffic import capture_files, read_captured
 from tests.strangler.stack_config import demo_token, shelf_config, stack_config
 
 pytestmark = pytest.mark.stack

@@ -14,7 +14,7 @@ from typing import Protocol
 from aiohttp import web
 
 from infra.local.gateway.exchange import Exchange
-from strangler.core.matching import Match
+from strangler_core.matching import Match
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call
 from infra.local.gateway.passthrough import CHUNK_SIZE, STREAM_THRESHOLD, Passthrough
 from infra.local.gateway.relay import AiohttpSink, ResponseSink, relay
-from strangler.core.routes import MONOLITH_TARGET, Route
+from strangler_core.routes import MONOLITH_TARGET, Route
 
 
 class HttpProxy:

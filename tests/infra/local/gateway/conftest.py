@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from infra.local.gateway import GatewaySettings, GatewayThread
-from strangler.core.routes import parse_route_table, save_route_table
+from strangler_core.routes import parse_route_table, save_route_table
 
 # several MB, not a multiple of any chunk size
 BIG_BODY = (bytes(range(256)) * (5 * 4096 + 1))[: 5 * 1024 * 1024 + 123]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from infra.local.gateway import GatewaySettings, GatewayThread
-from strangler.core.traffic import capture_files, read_captured
+from strangler_core.traffic import capture_files, read_captured
 from tests.infra.local.gateway.conftest import ROUTES, FakeLambda, write_table
 
 SECRET_TOKEN = "Bearer s3cr3t-token-value"

@@ -1,6 +1,6 @@
 """Which well-formed requests the fast path serves itself, and which it leaves to aiohttp.
 
-Malformed ones never get this far: the strict parser refuses them (tests/strangler/core/
+Malformed ones never get this far: the strict parser refuses them (tests/strangler_core/
 test_http1.py; over real sockets: test_strict_http.py).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from infra.local.gateway.fastpath import RawRequest, simple_request
-from strangler.core.http1 import parse_request_head
+from strangler_core.http1 import parse_request_head
 
 
 def _simple(head: bytes) -> RawRequest | None:

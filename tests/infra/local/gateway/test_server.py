@@ -19,7 +19,7 @@ import pytest
 from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.gateway.settings import check_bind_address
 from infra.local.net import free_port
-from strangler.core.errors import ConfigError
+from strangler_core.errors import ConfigError
 from tests.infra.local.gateway.conftest import ROUTES, FakeLambda, RunningGateway, write_table
 
 

@@ -20,8 +20,8 @@ from infra.local.gateway import GatewaySettings, gateway_command
 from infra.local.gateway.settings import load_settings
 from infra.local.net import free_port
 from infra.local.xray.protocol import parse_datagram
-from strangler.core.errors import ConfigError
-from strangler.core.traffic import read_captured
+from strangler_core.errors import ConfigError
+from strangler_core.traffic import read_captured
 from tests.infra.local.gateway.conftest import ROUTES, FakeLambda, write_table
 
 SETTINGS_LINE = "strangler gateway settings "

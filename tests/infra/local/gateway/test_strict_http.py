@@ -21,7 +21,7 @@ import pytest
 from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.gateway.errors import error_body
 from infra.local.gateway.passthrough import STREAM_THRESHOLD
-from strangler.core.http1 import MAX_REQUEST_HEAD
+from strangler_core.http1 import MAX_REQUEST_HEAD
 from tests.http1_cases import (
     MALFORMED,
     MALFORMED_RESPONSES,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from infra.local.gateway.throttle import Throttler, TokenBucket
-from strangler.core.routes import Throttle, Throttling
+from strangler_core.routes import Throttle, Throttling
 
 
 class FakeClock:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from infra.local.gateway.upstream import UpstreamPool
-from strangler.core.http1 import HttpProtocolError
+from strangler_core.http1 import HttpProtocolError
 from tests.http1_cases import MALFORMED_RESPONSES, RawUpstream, ResponseCase
 
 pytestmark = [pytest.mark.timeout(30)]

@@ -20,7 +20,7 @@ import pytest
 from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.lambda_service.pool import provisioned_init_limit_s
-from strangler.core.routes import parse_route_table, save_route_table
+from strangler_core.routes import parse_route_table, save_route_table
 from tests.infra.local.lambda_service.test_service import invoke
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(60)]

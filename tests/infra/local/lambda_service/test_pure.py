@@ -35,7 +35,7 @@ from infra.local.lambda_service.spec import (
     ServiceSettings,
     load_service_config,
 )
-from strangler.core.errors import ConfigError
+from strangler_core.errors import ConfigError
 
 RID = "8f5fd7ee-7a4d-4c4b-9d1a-2f3b1c0e9a11"
 

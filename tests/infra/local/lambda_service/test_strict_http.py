@@ -17,7 +17,7 @@ import pytest
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.lambda_service.httputil import MAX_BODY_BYTES
 from infra.local.lambda_service.runtime_api import Invocation, RuntimeApiServer
-from strangler.core.http1 import MAX_REQUEST_HEAD
+from strangler_core.http1 import MAX_REQUEST_HEAD
 from tests.http1_cases import MALFORMED, Case, exchange, padded, rejected
 
 pytestmark = [pytest.mark.timeout(60)]

@@ -21,10 +21,10 @@ from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSetti
 from infra.local.net import free_port
 from infra.local.postgres import RunningDatabase
 from infra.local.xray import XRayCollector
-from strangler.core.routes import parse_route_table, save_route_table
-from strangler.core.traces import Span, Trace, build_traces
 from strangler.measure.traces import render_trace
 from strangler.profiles.wildrydes.tokens import rider_token
+from strangler_core.routes import parse_route_table, save_route_table
+from strangler_core.traces import Span, Trace, build_traces
 
 pytestmark = pytest.mark.stack
 REPO_ROOT = Path(__file__).resolve().parents[4]

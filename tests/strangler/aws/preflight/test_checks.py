@@ -8,7 +8,7 @@ from strangler.aws.preflight.checks import exit_code, preflight
 from strangler.aws.preflight.limits import PreflightError
 from strangler.aws.preflight.model import Check, PreflightInputs
 from strangler.aws.preflight.render import render
-from strangler.core.routes import Throttle
+from strangler_core.routes import Throttle
 
 
 def _by_name(checks: list[Check]) -> dict[str, Check]:

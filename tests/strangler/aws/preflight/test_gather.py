@@ -13,8 +13,8 @@ from strangler.aws.preflight.gather import (
     mean_duration_from_report,
 )
 from strangler.aws.preflight.limits import PreflightError
-from strangler.core.config import load_config
-from strangler.core.routes import Throttle, Throttling, default_route_table
+from strangler_core.config import load_config
+from strangler_core.routes import Throttle, Throttling, default_route_table
 
 
 def test_mean_duration_from_a_report() -> None:

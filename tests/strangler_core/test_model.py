@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from pydantic import model_validator
 
-from strangler.core.errors import ConfigError
-from strangler.core.model import InvalidKey, Items, Port, StrictModel, load, load_json_file
+from strangler_core.errors import ConfigError
+from strangler_core.model import InvalidKey, Items, Port, StrictModel, load, load_json_file
 
 
 class Leg(StrictModel):

@@ -8,9 +8,9 @@ malformed upstream response).
 
 from __future__ import annotations
 
-from strangler.core.errors import HttpProtocolError
-from strangler.core.http1.chunked import ChunkedDecoder
-from strangler.core.http1.heads import (
+from strangler_core.errors import HttpProtocolError
+from strangler_core.http1.chunked import ChunkedDecoder
+from strangler_core.http1.heads import (
     MAX_REQUEST_HEAD,
     MAX_RESPONSE_HEAD,
     RequestHead,
@@ -18,7 +18,7 @@ from strangler.core.http1.heads import (
     parse_request_head,
     parse_response_head,
 )
-from strangler.core.http1.serialize import request_head, response_head
+from strangler_core.http1.serialize import request_head, response_head
 
 __all__ = [
     "MAX_REQUEST_HEAD",

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from strangler.core.matching import RouteMatcher
-from strangler.core.routes import Integration, Route, RouteTable
+from strangler_core.matching import RouteMatcher
+from strangler_core.routes import Integration, Route, RouteTable
 
 ROUTE_KEYS = [
     "$default",

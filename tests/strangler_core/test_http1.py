@@ -9,7 +9,7 @@ from __future__ import annotations
 import httptools
 import pytest
 
-from strangler.core.http1 import (
+from strangler_core.http1 import (
     MAX_REQUEST_HEAD,
     ChunkedDecoder,
     HttpProtocolError,

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from strangler.core.model import InvalidKey, StrictModel
+from strangler_core.model import InvalidKey, StrictModel
 
 ACCOUNT_ID = "123456789012"
 MIN_MEMORY_MB = 128

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from strangler.core.routes import DEFAULT_ROUTE_KEY, Route, RouteTable
+from strangler_core.routes import DEFAULT_ROUTE_KEY, Route, RouteTable
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 

@@ -24,6 +24,6 @@ TRACING_SAMPLE_RATE = "STRANGLER_TRACING_SAMPLE_RATE"
 """0..1: overrides [tracing] sample_rate."""
 
 # Passed TO the Django processes the harness starts (not read by the harness itself); a
-# project profile may add its own (strangler/core/profile.py).
+# project profile may add its own (strangler_core/profile.py).
 DJANGO_SETTINGS_MODULE = "DJANGO_SETTINGS_MODULE"
 DJANGO_CONN_MAX_AGE = "DJANGO_CONN_MAX_AGE"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from strangler.core.traffic import (
+from strangler_core.traffic import (
     REDACTED,
     TrafficError,
     TrafficLog,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from strangler.core.errors import StranglerError
+from strangler_core.errors import StranglerError
 
 SEGMENTS_FILE = "segments.jsonl"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from http import HTTPStatus
 
-from strangler.core.errors import HttpProtocolError
+from strangler_core.errors import HttpProtocolError
 
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 

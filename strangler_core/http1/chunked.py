@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from strangler.core.errors import HttpProtocolError
+from strangler_core.errors import HttpProtocolError
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _QUOTED = rb'"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"'

@@ -42,9 +42,9 @@ from typing import Annotated, Any, Literal, overload
 
 from pydantic import AfterValidator, Field, model_validator
 
-from strangler.core.atomic import write_atomic
-from strangler.core.errors import ConfigError
-from strangler.core.model import InvalidKey, Items, Problem, StrictModel, load, read_json
+from strangler_core.atomic import write_atomic
+from strangler_core.errors import ConfigError
+from strangler_core.model import InvalidKey, Items, Problem, StrictModel, load, read_json
 
 DEFAULT_ROUTE_KEY = "$default"
 MONOLITH_TARGET = "monolith"

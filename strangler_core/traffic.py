@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError
 
-from strangler.core.errors import ConfigError
-from strangler.core.model import Items, StrictModel, describe
+from strangler_core.errors import ConfigError
+from strangler_core.model import Items, StrictModel, describe
 
 TRAFFIC_FILE = "traffic.jsonl"
 CREDENTIAL_HEADERS = frozenset(

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from strangler.core.config import load_config
-from strangler.core.errors import ConfigError
+from strangler_core.config import load_config
+from strangler_core.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -1,6 +1,6 @@
 """Configuration: ``strangler.toml`` plus the environment, read once into frozen models.
 
-Every section is a ``StrictModel`` (``strangler/core/model.py``): an unknown section or key, or a
+Every section is a ``StrictModel`` (``strangler_core/model.py``): an unknown section or key, or a
 value of the wrong type or range, fails at start with the file and the key named, as
 ``strangler.toml: [monolith] port: 70000 is not a TCP port``.
 """
@@ -15,10 +15,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from strangler.core import envvars
-from strangler.core.errors import ConfigError
-from strangler.core.lambda_model import FunctionConfig, LambdaServiceOptions
-from strangler.core.model import Items, Port, Problem, StrictModel, error_location, load
+from strangler_core import envvars
+from strangler_core.errors import ConfigError
+from strangler_core.lambda_model import FunctionConfig, LambdaServiceOptions
+from strangler_core.model import Items, Port, Problem, StrictModel, error_location, load
 
 __all__ = [
     "Config",

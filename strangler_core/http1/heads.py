@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import httptools
 
-from strangler.core.errors import HttpProtocolError
+from strangler_core.errors import HttpProtocolError
 
 # API Gateway HTTP APIs: "Total combined size of request line and header values: 10240 bytes"
 # (Amazon API Gateway developer guide, "Quotas for configuring and running an HTTP API").

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from strangler.core.errors import ConfigError
-from strangler.core.routes import (
+from strangler_core.errors import ConfigError
+from strangler_core.routes import (
     Integration,
     Route,
     RouteTableError,
@@ -148,7 +148,7 @@ def test_load_reports_bad_json_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_the_committed_table_dumps_to_the_same_text() -> None:
-    path = Path(__file__).resolve().parents[3] / "routes.json"
+    path = Path(__file__).resolve().parents[2] / "routes.json"
     assert dump_route_table(load_route_table(path)) == path.read_text()
 
 

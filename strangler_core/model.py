@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, ValidationError
 from pydantic_core import ErrorDetails
 
-from strangler.core.errors import ConfigError
+from strangler_core.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
