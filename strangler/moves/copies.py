@@ -24,8 +24,6 @@ import shutil
 import signal
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,8 +42,8 @@ from infra.local.postgres import (
 from strangler.progress import Progress
 from strangler.stack import launch
 from strangler.stack.functions import function_spec, service_settings
-from strangler.stack.processes import ProcessRecord, ProcessTable
-from strangler.stack.readiness import log_tail, wait_http_ok
+from strangler.stack.processes import ProcessTable
+from strangler.stack.readiness import wait_answering, wait_http_ok
 from strangler_core.config import Config
 from strangler_core.errors import ProcessError
 
@@ -126,7 +124,8 @@ def _start_monolith(config: Config, processes: ProcessTable, database: str) -> s
         MONOLITH_COPY, launch.monolith_argv(config, port), env=env, cwd=config.django_path
     )
     url = f"http://{config.monolith.host}:{port}"
-    _wait_serving(url, record, config.monolith.start_timeout_s)
+    # any answer below 500 proves it serves: a project need not have a health route
+    wait_answering(f"{url}/", record, config.monolith.start_timeout_s)
     return url
 
 
@@ -151,26 +150,3 @@ def _start_lambda(
     url = f"http://{config.lambda_service.host}:{port}"
     wait_http_ok(f"{url}/strangler/health", record, config.lambda_service.start_timeout_s)
     return url
-
-
-def _wait_serving(url: str, record: ProcessRecord, timeout_s: float) -> None:
-    """Until the server answers HTTP at all: any status proves it serves (a project need not
-    have a health route)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not record.is_alive():
-            raise ProcessError(
-                f"the monolith on the parity copy exited during start-up. Last lines of "
-                f"{record.log}:\n{log_tail(record.log)}"
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/", timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise ProcessError(
-        f"the monolith on the parity copy did not answer within {timeout_s:.0f} s. Last lines "
-        f"of {record.log}:\n{log_tail(record.log)}"
-    )
