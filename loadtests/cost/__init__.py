@@ -30,6 +30,12 @@ from loadtests.cost.fleet import (
     instances_needed,
     monthly_cost_monolith,
 )
+from loadtests.cost.lambda_path import (
+    api_gateway_cost_per_million,
+    lambda_cost_per_million,
+    monthly_cost_lambda,
+    provisioned_cost_per_month,
+)
 from loadtests.cost.prices import (
     AWS_LCU,
     PRICES_FILE,
@@ -38,12 +44,6 @@ from loadtests.cost.prices import (
     LcuCapacity,
     Prices,
     load_prices,
-)
-from loadtests.cost.serverless import (
-    api_gateway_cost_per_million,
-    lambda_cost_per_million,
-    monthly_cost_lambda,
-    provisioned_cost_per_month,
 )
 from loadtests.cost.setups import CostInputs, FleetSetup, LambdaSetup
 from loadtests.cost.units import HOURS_PER_MONTH, SECONDS_PER_MONTH, requests_per_month

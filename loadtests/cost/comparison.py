@@ -12,8 +12,8 @@ from typing import Any
 
 from loadtests.cost.assumptions import assumptions
 from loadtests.cost.fleet import cost_per_million_monolith
+from loadtests.cost.lambda_path import api_gateway_cost_per_million, lambda_cost_per_million
 from loadtests.cost.prices import Prices
-from loadtests.cost.serverless import api_gateway_cost_per_million, lambda_cost_per_million
 from loadtests.cost.setups import CostInputs, FleetSetup, LambdaSetup
 
 CROSSOVER_RANGE_RPS = (0.01, 100_000.0)

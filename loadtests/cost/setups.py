@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from loadtests.cost.fleet import AlbTraffic, instances_needed, monthly_cost_monolith
+from loadtests.cost.lambda_path import monthly_cost_lambda
 from loadtests.cost.prices import ApiKind, Architecture, Prices
-from loadtests.cost.serverless import monthly_cost_lambda
 
 
 @dataclass(frozen=True)
