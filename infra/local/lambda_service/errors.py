@@ -41,3 +41,16 @@ class InvalidRequestError(LambdaServiceError):
 class ServiceStoppedError(LambdaServiceError):
     status = 503
     error_type = "ServiceException"
+
+
+class AccessDeniedError(LambdaServiceError):
+    status = 403
+    error_type = "AccessDeniedException"
+
+
+class EventTooLargeError(LambdaServiceError):
+    """An ``Event`` payload over the asynchronous quota (AWS's own name differs from the
+    synchronous ``RequestTooLargeException``)."""
+
+    status = 413
+    error_type = "RequestEntityTooLargeException"

@@ -26,6 +26,7 @@ from .errors import (
     ThrottledError,
 )
 from .httputil import FastHandler
+from .invoke_rules import check_event_size, check_json, check_reachable, parse_function_name
 from .logformat import VERSION
 from .result import InvokeResult
 from .spec import FunctionSpec, ServiceSettings
@@ -34,22 +35,7 @@ _Action = Callable[[str], None]
 
 _INVOKE_RE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations/?$")
 _FUNCTION_RE = re.compile(r"^/2015-03-31/functions/([^/]+)/?$")
-_ARN_RE = re.compile(
-    r"^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:)?function:([^:]+)(?::([^:]+))?$"
-)
 _JSON = "application/json"
-
-
-def parse_function_name(raw: str, qualifier: str | None) -> tuple[str, str | None]:
-    """Name and qualifier from a FunctionName: a name, ``name:qualifier``, a full or partial
-    ARN; a ``Qualifier`` query parameter wins over one in the name."""
-    match = _ARN_RE.match(raw)
-    if match is not None:
-        name, in_name = match.group(1), match.group(2)
-    else:
-        name, _, in_name_or_empty = raw.partition(":")
-        in_name = in_name_or_empty or None
-    return name, qualifier or in_name
 
 
 class InvokeBackend(Protocol):
@@ -105,7 +91,8 @@ class _InvokeHandler(FastHandler):
             body = json.dumps(self.service.metrics(), indent=2).encode()
             self.reply(200, body, {"Content-Type": _JSON})
         elif (match := _FUNCTION_RE.match(path)) is not None:
-            self._answer(lambda request_id: self._get_function(unquote(match.group(1))))
+            raw_name = unquote(match.group(1))
+            self._answer(lambda request_id: self._get_function(raw_name))
         else:
             self.reply(404, b'{"message":"Not Found"}', {"Content-Type": _JSON})
 
@@ -117,23 +104,30 @@ class _InvokeHandler(FastHandler):
             self.reply(404, b'{"message":"Not Found"}', {"Content-Type": _JSON})
             return
         qualifier = parse_qs(query).get("Qualifier", [None])[0]
-        name = self._function_name(unquote(match.group(1)), qualifier)
-        self._answer(lambda request_id: self._invoke(name, body, request_id))
+        raw_name = unquote(match.group(1))
+        self._answer(lambda request_id: self._invoke(raw_name, qualifier, body, request_id))
 
-    def _function_name(self, raw: str, qualifier: str | None) -> str:
-        name, qualifier = parse_function_name(raw, qualifier)
-        if qualifier not in (None, VERSION):
+    def _function_name(self, raw: str, qualifier: str | None, action: str) -> str:
+        target = parse_function_name(raw, qualifier)
+        check_reachable(target, self.service.settings.region, action)
+        if target.qualifier not in (None, VERSION):
             # Only $LATEST exists locally; AWS answers an unknown alias or version with 404.
-            return f"{name}:{qualifier}"
-        return name
+            return f"{target.name}:{target.qualifier}"
+        return target.name
 
-    def _invoke(self, name: str, body: bytes, request_id: str) -> None:
+    def _invoke(self, raw_name: str, qualifier: str | None, body: bytes, request_id: str) -> None:
         service = self.service
+        name = self._function_name(raw_name, qualifier, "InvokeFunction")
         invocation_type = self.request_headers.get("X-Amz-Invocation-Type", "RequestResponse")
         base = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": VERSION}
-        if invocation_type == "DryRun":
-            service.resolve(name)
+        service.resolve(name)
+        if invocation_type == "Event":
+            check_event_size(body)
+        else:
             service.check_payload(body)
+        # AWS refuses a payload that is not JSON before anything runs (or is billed).
+        check_json(body)
+        if invocation_type == "DryRun":
             self.reply(204, b"", base)
             return
         if invocation_type == "Event":
@@ -164,7 +158,7 @@ class _InvokeHandler(FastHandler):
         self.reply(200, result.payload, headers)
 
     def _get_function(self, raw: str) -> None:
-        spec = self.service.resolve(self._function_name(raw, None))
+        spec = self.service.resolve(self._function_name(raw, None, "GetFunction"))
         region = self.service.settings.region
         configuration = {
             "FunctionName": spec.name,

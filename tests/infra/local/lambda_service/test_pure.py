@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.local.lambda_service.invoke_api import parse_function_name
+from infra.local.lambda_service.invoke_rules import Target, parse_function_name
 from infra.local.lambda_service.limits import cpu_quota_us
 from infra.local.lambda_service.logformat import (
     Report,
@@ -156,11 +156,15 @@ def test_cpu_quota_is_proportional_to_memory() -> None:
 
 def test_function_name_forms() -> None:
     arn = "arn:aws:lambda:us-east-1:123456789012:function:rides"
-    assert parse_function_name("rides", None) == ("rides", None)
-    assert parse_function_name("rides:$LATEST", None) == ("rides", "$LATEST")
-    assert parse_function_name(arn, None) == ("rides", None)
-    assert parse_function_name(arn + ":live", None) == ("rides", "live")
-    assert parse_function_name("123456789012:function:rides", "$LATEST") == ("rides", "$LATEST")
+    assert parse_function_name("rides", None) == Target("rides", None)
+    assert parse_function_name("rides:$LATEST", None) == Target("rides", "$LATEST")
+    assert parse_function_name(arn, None) == Target("rides", None, "us-east-1", "123456789012")
+    assert parse_function_name(arn + ":live", "v") == Target(
+        "rides", "v", "us-east-1", "123456789012"
+    )
+    assert parse_function_name("123456789012:function:rides", "$LATEST") == Target(
+        "rides", "$LATEST", None, "123456789012"
+    )
 
 
 def test_config_round_trip(tmp_path: Path) -> None:

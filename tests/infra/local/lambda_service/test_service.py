@@ -439,3 +439,56 @@ def test_stop_leaves_no_sandbox_running(code_dir: Path, tmp_path: Path) -> None:
         not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
         for pid in pids
     )
+
+
+def test_a_payload_that_is_not_json_is_refused_before_anything_runs(
+    service: LambdaService,
+) -> None:
+    """AWS Lambda API reference, "Invoke" (Errors: InvalidRequestContentException, 400: the
+    request body could not be parsed as JSON): nothing runs, nothing is billed."""
+    client = lambda_client(service.url)
+    before = service.metrics()["functions"]["echo"]["invocations"]  # type: ignore[index]
+    for invocation_type in ("RequestResponse", "Event", "DryRun"):
+        with pytest.raises(client.exceptions.InvalidRequestContentException) as refused:
+            client.invoke(FunctionName="echo", InvocationType=invocation_type, Payload=b"not json")
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert "Could not parse request body into json" in str(refused.value)
+    assert service.metrics()["functions"]["echo"]["invocations"] == before  # type: ignore[index]
+    assert client.invoke(FunctionName="echo")["StatusCode"] == 200  # no payload at all is fine
+
+
+def test_an_arn_of_another_region_or_account_is_not_invoked(service: LambdaService) -> None:
+    """AWS Lambda API reference, "Invoke" (FunctionName: name, full or partial ARN): an ARN of
+    another region is ResourceNotFoundException ("Functions from 'us-west-2' are not reachable
+    in this region ('us-east-1')"); another account's is AccessDeniedException (403)."""
+    client = lambda_client(service.url)
+    with pytest.raises(client.exceptions.ResourceNotFoundException, match="not reachable"):
+        client.invoke(FunctionName="arn:aws:lambda:us-west-2:123456789012:function:echo")
+    with pytest.raises(client.exceptions.ClientError) as denied:
+        client.invoke(FunctionName="arn:aws:lambda:us-east-1:210987654321:function:echo")
+    error = denied.value.response
+    assert error["Error"]["Code"] == "AccessDeniedException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(client.exceptions.ClientError, match="AccessDenied"):
+        client.get_function(FunctionName="210987654321:function:echo")
+    own = client.invoke(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:echo")
+    assert own["StatusCode"] == 200
+
+
+def test_an_event_payload_over_the_async_quota_is_refused(service: LambdaService) -> None:
+    """AWS Lambda API reference, "Invoke": "For asynchronous invocations, the maximum payload
+    size is 1 MB"; over it AWS answers 413 RequestEntityTooLargeException ("N byte payload is
+    too large for the Event invocation type (limit 1048576 bytes)")."""
+    client = lambda_client(service.url)
+    over = json.dumps("x" * (1024 * 1024)).encode()  # 1 MB of characters plus the quotes
+    with pytest.raises(client.exceptions.ClientError) as refused:
+        client.invoke(FunctionName="echo", InvocationType="Event", Payload=over)
+    error = refused.value.response
+    assert error["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert f"{len(over)} byte payload is too large for the Event invocation type" in str(
+        refused.value
+    )
+    at_limit = json.dumps("x" * (1024 * 1024 - 2)).encode()
+    accepted = client.invoke(FunctionName="echo", InvocationType="Event", Payload=at_limit)
+    assert accepted["StatusCode"] == 202
