@@ -19,8 +19,10 @@ from strangler_core import envvars
 from strangler_core.errors import ConfigError
 from strangler_core.lambda_model import FunctionConfig, LambdaServiceOptions
 from strangler_core.model import Items, Port, Problem, StrictModel, error_location, load
+from strangler_core.variants import CompareConfig
 
 __all__ = [
+    "CompareConfig",
     "Config",
     "DatabaseConfig",
     "DjangoConfig",
@@ -172,6 +174,7 @@ class ConfigFile(StrictModel):
     parity: ParityConfig = ParityConfig()
     load: LoadConfig = LoadConfig()
     tracing: TracingConfig = TracingConfig()
+    compare: CompareConfig = CompareConfig()
     functions: Items[FunctionConfig] = ()
 
     @model_validator(mode="after")

@@ -8,7 +8,7 @@ from loadtests.cost.units import MB_PER_GB, SECONDS_PER_MONTH, check_rps, reques
 LAMBDA_MEMORY_MB = (128, 10_240)  # the range Lambda accepts
 
 
-def _memory_gb(memory_mb: float) -> float:
+def memory_gb(memory_mb: float) -> float:
     low, high = LAMBDA_MEMORY_MB
     if not low <= memory_mb <= high:
         raise ValueError(f"memory_mb: {memory_mb} is outside Lambda's {low}-{high} MB")
@@ -25,7 +25,7 @@ def lambda_cost_per_million(
     """
     if mean_billed_ms < 0:
         raise ValueError(f"mean_billed_ms: must be >= 0, got {mean_billed_ms}")
-    gb_s_per_million = _memory_gb(memory_mb) * (mean_billed_ms / 1000.0) * 1e6
+    gb_s_per_million = memory_gb(memory_mb) * (mean_billed_ms / 1000.0) * 1e6
     rates = prices.aws_lambda
     return (
         gb_s_per_million * rates.duration_usd_per_gb_s.of(architecture)
@@ -49,7 +49,7 @@ def provisioned_cost_per_month(
     if provisioned < 0 or executed_gb_s_per_month < 0:
         raise ValueError("provisioned and executed_gb_s_per_month must be >= 0")
     rates = prices.aws_lambda
-    configured_gb_s = _memory_gb(memory_mb) * provisioned * SECONDS_PER_MONTH
+    configured_gb_s = memory_gb(memory_mb) * provisioned * SECONDS_PER_MONTH
     configured = configured_gb_s * rates.provisioned_usd_per_gb_s.of(architecture)
     executed = executed_gb_s_per_month * rates.provisioned_duration_usd_per_gb_s.of(architecture)
     return configured + executed

@@ -155,6 +155,7 @@ class LambdaReport(RawRecord):
     # local Lambda service's; absent from CloudWatch's and older records)
     init_run_queue_wait_ms: float | None = None
     projected_init_ms: float | None = None
+    sandbox_id: str | None = None  # the local Lambda service's; CloudWatch's REPORT has none
 
 
 @dataclass(frozen=True)
