@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loadtests.cost.prices import Architecture, Prices
 from loadtests.cost.lambda_path import api_gateway_cost_per_million, memory_gb
+from loadtests.cost.prices import Architecture, Prices
 from loadtests.cost.units import SECONDS_PER_MONTH, check_rps, requests_per_month
 
 
