@@ -1,7 +1,7 @@
 """Gateway passthrough benchmark: overhead at a fixed rate, and maximum throughput on one core.
 
     .venv/bin/python bench/bench_gateway.py [--rate 500] [--seconds 10] [--connections 64]
-        [--capture]
+        [--capture] [--baseline DIR --baseline-argv 'ARGV TEMPLATE']
 
 Three processes: a trivial upstream (fixed 200 "ok" answer), the gateway
 (``python -m infra.local.gateway``, pinned to one CPU with ``sched_setaffinity`` when the machine
@@ -12,6 +12,9 @@ asyncio, pinned to the other CPUs, together with the upstream).
    one through the gateway, interleaved in the same run; overhead = gateway latency minus direct
    latency at p50 and p99. With ``--capture`` a third stream goes through a second gateway that
    captures its traffic (``[gateway] capture``), so capture on and off share the run.
+   With ``--baseline`` another stream goes through a gateway started from an earlier checkout
+   (``DIR``, by ``--baseline-argv``, whose ``{routes}``, ``{upstream}`` and ``{port}`` are
+   filled in), so two builds share one run.
 2. Throughput: ``--connections`` closed-loop keep-alive connections through the gateway for
    ``--seconds``; requests per second completed (then the same through the capturing one).
 
@@ -156,8 +159,8 @@ def cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
-def _spawn(argv: list[str], cpus: set[int] | None) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+def _spawn(argv: list[str], cpus: set[int] | None, cwd: Path = ROOT) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=cwd)
     if cpus:
         os.sched_setaffinity(proc.pid, cpus)
     assert proc.stdout is not None
@@ -175,8 +178,18 @@ def main() -> None:
     parser.add_argument(
         "--capture", action="store_true", help="also through a gateway capturing its traffic"
     )
+    parser.add_argument(
+        "--baseline", type=Path, metavar="DIR", help="also through a gateway from this checkout"
+    )
+    parser.add_argument(
+        "--baseline-argv",
+        help="how DIR starts its gateway, e.g. 'python -m strangler.gateway --routes {routes} "
+        "--monolith-url {upstream} --lambda-url http://127.0.0.1:9 --port {port}'",
+    )
     parser.add_argument("--upstream", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if (args.baseline is None) != (args.baseline_argv is None):
+        parser.error("--baseline and --baseline-argv go together")
     _use_uvloop()
     if args.upstream:
         asyncio.run(run_upstream(args.upstream))
@@ -188,7 +201,11 @@ def main() -> None:
     if other_cpus:
         os.sched_setaffinity(0, other_cpus)
     upstream_port = free_port()
-    names = ["gateway", "capturing"] if args.capture else ["gateway"]
+    names = [
+        "gateway",
+        *(["capturing"] if args.capture else []),
+        *(["baseline"] if args.baseline else []),
+    ]
     gateway_ports = {name: free_port() for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         routes = Path(tmp) / "routes.json"
@@ -208,6 +225,14 @@ def main() -> None:
         upstream = _spawn([sys.executable, __file__, "--upstream", str(upstream_port)], other_cpus)
         gateways = {}
         for name, port in gateway_ports.items():
+            if name == "baseline":
+                template = args.baseline_argv.split()
+                if template[0] == "python":  # the benchmark's own interpreter and packages
+                    template[0] = sys.executable
+                fill = {"routes": str(routes), "upstream": f"http://127.0.0.1:{upstream_port}"}
+                argv = [part.format(port=port, **fill) for part in template]
+                gateways[name] = _spawn(argv, gateway_cpus, cwd=args.baseline)
+                continue
             settings = GatewaySettings(
                 routes_path=routes,
                 monolith_url=f"http://127.0.0.1:{upstream_port}",
