@@ -2,11 +2,14 @@
 
 One server thread listens on one port per sandbox and knows the sandbox by the port a
 connection arrived on: awslambdaric reads only ``AWS_LAMBDA_RUNTIME_API=host:port`` and builds
-the paths itself, so the port is the only thing that can carry a sandbox's identity.
+the paths itself, so the port is the only thing that can carry a sandbox's identity. A port is
+no secret, so each connection is first checked to come from the sandbox's own process
+(``peer.py``); any other process gets 403 and a closed connection, and never sees an event.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import selectors
@@ -16,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from strangler_core.http1 import HttpProtocolError
+from strangler_core.http1 import HttpProtocolError, response_head
 
-from . import faults
+from . import faults, peer
 from .httputil import FastHandler
 
 PREFIX = "/2018-06-01/runtime"
@@ -28,6 +31,7 @@ _RESULT_RE = re.compile(rf"^{PREFIX}/invocation/([^/]+)/(response|error)$")
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 _JSON = {"Content-Type": "application/json"}
 _ACCEPTED = json.dumps({"status": "OK"}).encode()
+_DRAIN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,11 @@ class Invocation:
 
 class RuntimeBackend(Protocol):
     """The sandbox side of the Runtime API; the server only translates HTTP to these calls."""
+
+    def runtime_pid(self) -> int | None:
+        """The process allowed to use this Runtime API (waits for it to be started); None
+        once the sandbox is gone."""
+        ...
 
     def next_invocation(self, deliver: Callable[[Invocation], None]) -> bool:
         """Block until ``deliver`` has sent one event; False when the sandbox is stopping.
@@ -138,9 +147,26 @@ class _ConnectionContext:
         self.backend = backend
 
 
+_FORBIDDEN_BODY = _error_body("AccessDenied", "only this sandbox's runtime may use its Runtime API")
+_FORBIDDEN = (
+    response_head(
+        403,
+        None,
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(_FORBIDDEN_BODY))),
+            ("Connection", "close"),
+        ],
+    )
+    + _FORBIDDEN_BODY
+)
+
+
 class RuntimeApiServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host
+        # Where the kernel cannot name a connection's process (not Linux), nothing is checked.
+        self.guard = "peer-process" if peer.guard_available() else "none"
         self._selector = selectors.DefaultSelector()
         self._listeners: dict[int, socket.socket] = {}
         self._lock = threading.Lock()
@@ -199,12 +225,30 @@ class RuntimeApiServer:
                     target=self._serve, args=(conn, addr, key.data), daemon=True
                 ).start()
 
-    @staticmethod
-    def _serve(conn: socket.socket, addr: tuple[str, int], backend: RuntimeBackend) -> None:
+    def _serve(self, conn: socket.socket, addr: tuple[str, int], backend: RuntimeBackend) -> None:
         try:
+            if self.guard == "peer-process" and not _from_runtime(conn, backend):
+                _refuse(conn)
+                return
             _RuntimeHandler(conn, addr, _ConnectionContext(backend))  # type: ignore[arg-type]
         except OSError:
             # A sandbox killed mid-request (timeout, crash, shutdown) resets its connection.
             pass
         finally:
             conn.close()
+
+
+def _from_runtime(conn: socket.socket, backend: RuntimeBackend) -> bool:
+    pid = backend.runtime_pid()
+    return pid is not None and peer.connected_by(conn, pid)
+
+
+def _refuse(conn: socket.socket) -> None:
+    """403, then close without reading the request; what it sent is drained first, or the
+    close would reset the connection before the answer is read."""
+    conn.sendall(_FORBIDDEN)
+    conn.shutdown(socket.SHUT_WR)
+    conn.settimeout(_DRAIN_S)
+    with contextlib.suppress(OSError):
+        while conn.recv(65536):
+            pass

@@ -34,6 +34,7 @@ from .schedstat import run_queue_wait_ms
 from .spec import FunctionSpec
 
 STOP_GRACE_S = 0.5
+PID_WAIT_S = 5.0
 # Placeholder credentials: a handler must never act with the host's real AWS identity.
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIDLOCALSANDBOX",
@@ -194,7 +195,7 @@ class Sandbox:
         try:
             self._cgroup = self._limits.create(self.id, self.spec.memory_mb)
             self._started_at = time.monotonic()
-            self._process = subprocess.Popen(
+            process = subprocess.Popen(
                 [sys.executable, "-m", "awslambdaric", self.spec.handler],
                 cwd=self.spec.code_paths[0],
                 env=env,
@@ -203,6 +204,9 @@ class Sandbox:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # so a kill reaches processes the handler spawned
             )
+            with self._cond:
+                self._process = process
+                self._cond.notify_all()  # a runtime_pid() waiting for it
         except OSError as exc:
             self._cleanup()
             raise ProcessError(
@@ -303,6 +307,14 @@ class Sandbox:
         self.log.close()
 
     # -- RuntimeBackend, called from the Runtime API's connection threads --
+
+    def runtime_pid(self) -> int | None:
+        with self._cond:
+            # The runtime may connect before Popen has returned in start().
+            self._cond.wait_for(lambda: self._process is not None or self._closed, PID_WAIT_S)
+            if self._process is None or self._returncode is not None:
+                return None
+            return self._process.pid
 
     def next_invocation(self, deliver: Callable[[Invocation], None]) -> bool:
         with self._cond:

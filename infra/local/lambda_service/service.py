@@ -259,7 +259,11 @@ class LambdaService:
         return request_id
 
     def metrics(self) -> dict[str, object]:
-        return {"limits": self.limits.mode, **self._pool.snapshot()}
+        return {
+            "limits": self.limits.mode,
+            "runtime_api_guard": self._runtime.guard,
+            **self._pool.snapshot(),
+        }
 
     def _run_event(self, name: str, payload: bytes, request_id: str) -> None:
         for delay in (*EVENT_RETRY_DELAYS_S, None):

@@ -56,6 +56,9 @@ HANDLERS = textwrap.dedent(
         Path(event["path"]).write_text(context.aws_request_id)
         return None
 
+    def env(event, context):
+        return {"value": os.environ[event["env"]]}
+
     def hog(event, context):
         blocks = [bytearray(16 * 1024 * 1024) for _ in range(64)]
         return len(blocks)
@@ -89,6 +92,7 @@ def service(code_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         _spec("event", "handlers.record", code_dir),
         _spec("provisioned", "handlers.echo", code_dir, provisioned_concurrency=1),
         _spec("hog", "handlers.hog", code_dir, memory_mb=128),
+        _spec("runtimeapi", "handlers.env", code_dir),
     ]
     settings = ServiceSettings(port=0, log_dir=str(tmp_path_factory.mktemp("logs")))
     svc = LambdaService(settings, functions).start()
@@ -492,3 +496,50 @@ def test_an_event_payload_over_the_async_quota_is_refused(service: LambdaService
     at_limit = json.dumps("x" * (1024 * 1024 - 2)).encode()
     accepted = client.invoke(FunctionName="echo", InvocationType="Event", Payload=at_limit)
     assert accepted["StatusCode"] == 202
+
+
+def _runtime_api_of(service: LambdaService, function: str) -> str:
+    """The sandbox's own AWS_LAMBDA_RUNTIME_API, as its handler reads it."""
+    client = lambda_client(service.url)
+    answer = client.invoke(FunctionName=function, Payload=b'{"env": "AWS_LAMBDA_RUNTIME_API"}')
+    return str(json.loads(answer["Payload"].read())["value"])
+
+
+def test_only_the_sandboxs_own_runtime_can_use_its_runtime_api(service: LambdaService) -> None:
+    """Lambda's Runtime API ("Using the Lambda runtime API for custom runtimes") is the
+    execution environment's own: another local process that polls /invocation/next or posts a
+    result gets 403 and never sees, nor answers, an invocation."""
+    address = _runtime_api_of(service, "runtimeapi")
+    polled: dict[str, Any] = {}
+
+    def intruder_polls() -> None:
+        conn = http.client.HTTPConnection(address, timeout=20)
+        conn.request("GET", "/2018-06-01/runtime/invocation/next")
+        answer = conn.getresponse()
+        polled["status"] = answer.status
+        request_id = answer.getheader("Lambda-Runtime-Aws-Request-Id")
+        answer.read()
+        conn.close()
+        if request_id:  # an event reached the intruder: it forges the result
+            forge = http.client.HTTPConnection(address, timeout=20)
+            forge.request(
+                "POST", f"/2018-06-01/runtime/invocation/{request_id}/response", b'"forged"'
+            )
+            forge.getresponse().read()
+            forge.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        intruder = pool.submit(intruder_polls)
+        genuine = invoke(service.url, "runtimeapi", {"env": "AWS_LAMBDA_FUNCTION_NAME"})
+        intruder.result()
+    assert polled["status"] == 403
+    assert genuine.status == 200 and genuine.json() == {"value": "runtimeapi"}
+    for method, path in (
+        ("POST", f"/2018-06-01/runtime/invocation/{genuine.headers['x-amzn-requestid']}/response"),
+        ("POST", "/2018-06-01/runtime/init/error"),
+    ):
+        conn = http.client.HTTPConnection(address, timeout=20)
+        conn.request(method, path, b"{}")
+        assert conn.getresponse().status == 403
+        conn.close()
+    assert service.metrics()["runtime_api_guard"] == "peer-process"

@@ -8,6 +8,7 @@ trailers, a request pipelined after a chunked one) are served.
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -67,6 +68,9 @@ class _Backend:
 
     def __init__(self) -> None:
         self.responses: list[bytes] = []
+
+    def runtime_pid(self) -> int:
+        return os.getpid()  # this test process plays the sandbox's runtime
 
     def next_invocation(self, deliver: Callable[[Invocation], None]) -> bool:
         deliver(Invocation("abc", b'{"n": 1}', 0, "arn:aws:lambda:::function:f", "Root=1"))
