@@ -2,14 +2,16 @@
 
 ``fastpath.FrontProtocol`` parses a request and asks ``accept``; an accepted request is
 throttled, forwarded, relayed (``RawSink``) and logged here, the way the aiohttp handler does it,
-so both paths answer alike. Only integrations that can serve raw requests (HTTP_PROXY) are in
-the lane's table; traced requests and bodies over the limit go to aiohttp.
+so both paths answer alike. Integrations that can serve raw requests (``RawIntegration``:
+HTTP_PROXY and AWS_PROXY) are in the lane's table; traced requests and bodies over the limit go
+to aiohttp.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
+from typing import Protocol
 
 from multidict import CIMultiDict
 
@@ -18,9 +20,8 @@ from infra.local.gateway.capture import Capture
 from infra.local.gateway.errors import IntegrationError, error_body
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.fastpath import FrontProtocol, RawRequest, ServeFast, http_date
-from infra.local.gateway.integrations.http_proxy import HttpProxy
 from infra.local.gateway.live_table import LiveTable, TableState
-from infra.local.gateway.relay import has_no_body
+from infra.local.gateway.relay import ResponseSink, has_no_body
 from strangler_core.http1 import response_head
 from strangler_core.matching import Match
 
@@ -71,13 +72,37 @@ class RawSink:
             self._conn.write(b"0\r\n\r\n")
 
 
+class RawIntegration(Protocol):
+    """An integration that serves the fast path's raw requests."""
+
+    type: str
+    target: str
+
+    async def serve_raw(
+        self,
+        match: Match,
+        method: str,
+        target: str,
+        headers: CIMultiDict[str],
+        body: bytes,
+        *,
+        exchange: Exchange,
+        server_port: int,
+        gateway_headers: dict[str, str],
+        sink: ResponseSink,
+    ) -> int:
+        """Answer one request on ``sink``; its status. Raises IntegrationError before
+        anything reaches the sink."""
+        ...
+
+
 class FastLane:
     """``fastpath.FastLane`` for the gateway: which requests it takes, and how it serves them."""
 
     def __init__(
         self,
         table: LiveTable,
-        integrations: Mapping[str, HttpProxy],
+        integrations: Mapping[str, RawIntegration],
         *,
         max_body_bytes: int,
         target_header: str,
@@ -111,7 +136,7 @@ class FastLane:
         self,
         state: TableState,
         match: Match,
-        integration: HttpProxy,
+        integration: RawIntegration,
         request: RawRequest,
         conn: FrontProtocol,
         body: bytes,
@@ -124,15 +149,15 @@ class FastLane:
             status = self._write_error(conn, 429, exchange, gateway_headers)
         else:
             try:
-                status = await integration.forward(
-                    match.route,
+                status = await integration.serve_raw(
+                    match,
                     request.method,
                     request.target,
                     request.headers,
                     body,
                     exchange=exchange,
                     server_port=self.server_port,
-                    response_headers=gateway_headers,
+                    gateway_headers=gateway_headers,
                     sink=RawSink(conn),
                 )
             except IntegrationError as exc:
@@ -158,7 +183,8 @@ class FastLane:
     ) -> int:
         body = error_body(status)
         exchange.response_length = len(body)
-        headers: CIMultiDict[str] = CIMultiDict(gateway_headers)
+        headers: CIMultiDict[str] = CIMultiDict(exchange.annotations)  # as aiohttp's path
+        headers.update(gateway_headers)
         headers["Content-Type"] = "application/json"
         headers["Content-Length"] = str(len(body))
         default_headers(headers)

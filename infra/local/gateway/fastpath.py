@@ -3,11 +3,12 @@
 Every client connection starts here. At each request boundary the head is parsed by the
 strict layer (``strangler_core.http1``); a head that breaks RFC 9112 is answered here (400,
 431 past API Gateway's 10,240 bytes, 505) and the connection closed. A simple request for an
-HTTP_PROXY route (HTTP/1.1, no HEAD, a known body length up to ``STREAM_THRESHOLD`` already in
-the buffer, no Upgrade/Expect/Transfer-Encoding/close, a plain path) that the ``FastLane``
-accepts is served by it on this connection. Anything else hands the connection, with the bytes
-not yet handled, to aiohttp's request handler for the rest of its life, so every other
-behaviour (404, Lambda, 413, streamed uploads, chunked bodies, HEAD, errors) stays aiohttp's.
+HTTP_PROXY or AWS_PROXY route (HTTP/1.1, no HEAD, a known body length up to
+``STREAM_THRESHOLD`` already in the buffer, no Upgrade/Expect/Transfer-Encoding/close, a plain
+path) that the ``FastLane`` accepts is served by it on this connection. Anything else hands the
+connection, with the bytes not yet handled, to aiohttp's request handler for the rest of its
+life, so every other behaviour (404, 413, streamed uploads, chunked bodies, HEAD, errors)
+stays aiohttp's.
 """
 
 from __future__ import annotations

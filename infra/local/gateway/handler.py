@@ -1,7 +1,7 @@
 """The aiohttp request handler: route, throttle, limit the body, call the integration, log.
 
 Every request the fast path does not take comes here (``fastlane`` serves the simple
-HTTP_PROXY ones on the raw connection).
+HTTP_PROXY and AWS_PROXY ones on the raw connection).
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ class Passthrough:
         Raises IntegrationTimeout / UpstreamUnavailable / MalformedUpstreamResponse; the
         caller releases the answer.
         """
-        base = _split(base_url)
+        base = split_url(base_url)
         host, port, prefix = base
         headers = upstream_request_headers(request_headers, client_ip, server_port)
         if trace_header is not None:
@@ -130,7 +130,7 @@ class Passthrough:
 _SPLIT_CACHE: dict[str, tuple[str, int, str]] = {}
 
 
-def _split(base_url: str) -> tuple[str, int, str]:
+def split_url(base_url: str) -> tuple[str, int, str]:
     """host, port and path prefix of a target URL (parsed once per URL)."""
     parts = _SPLIT_CACHE.get(base_url)
     if parts is None:

@@ -1,9 +1,10 @@
 """The gateway's lifecycle: bind, wire the parts to the sockets, reload, stop.
 
 Each connection starts on a raw asyncio protocol (``fastpath``) whose fast lane (``fastlane``)
-answers simple HTTP_PROXY requests itself; any other request hands its connection to aiohttp's
-low-level server (no router, no middlewares) running ``handler.RequestHandler``. Routes lead to
-integrations (``integrations``) looked up by type; the table in force is ``live_table``'s.
+answers simple HTTP_PROXY and AWS_PROXY requests itself; any other request hands its connection
+to aiohttp's low-level server (no router, no middlewares) running ``handler.RequestHandler``.
+Routes lead to integrations (``integrations``) looked up by type; the table in force is
+``live_table``'s.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from infra.local.gateway.handler import RequestHandler
 from infra.local.gateway.integrations import Integration
 from infra.local.gateway.integrations.aws_proxy import AwsProxy
 from infra.local.gateway.integrations.http_proxy import HttpProxy
-from infra.local.gateway.lambda_client import LambdaIntegration, new_session
+from infra.local.gateway.lambda_client import LambdaIntegration
 from infra.local.gateway.live_table import LiveTable
 from infra.local.gateway.passthrough import Passthrough
 from infra.local.gateway.settings import GatewaySettings, check_bind_address
@@ -66,7 +67,6 @@ class Gateway:
         check_bind_address(cfg.host, cfg.allow_non_loopback)
         if cfg.port and not port_is_free(cfg.host, cfg.port):
             raise PortInUseError(f"gateway port {cfg.host}:{cfg.port} is already in use")
-        self._session = new_session()
         self._pool = UpstreamPool()
         if cfg.access_log is not None:
             self._access_log = AccessLog(cfg.access_log)
@@ -79,7 +79,7 @@ class Gateway:
         if cfg.xray_daemon_address is not None:
             self._tracer = GatewayTracer(cfg.xray_daemon_address, cfg.trace_sample_rate, cfg.api)
         http_proxy = HttpProxy(Passthrough(self._pool), cfg.monolith_url)
-        aws_proxy = AwsProxy(LambdaIntegration(self._session, cfg.lambda_url), cfg.api)
+        aws_proxy = AwsProxy(LambdaIntegration(self._pool, cfg.lambda_url), cfg.api)
         integrations: dict[str, Integration] = {i.type: i for i in (http_proxy, aws_proxy)}
         handler = RequestHandler(
             self._table,
@@ -92,7 +92,7 @@ class Gateway:
         )
         lane = FastLane(
             self._table,
-            {http_proxy.type: http_proxy},
+            {http_proxy.type: http_proxy, aws_proxy.type: aws_proxy},
             max_body_bytes=cfg.max_body_bytes,
             target_header=cfg.target_header,
             access_log=self._access_log,
@@ -141,7 +141,6 @@ class Gateway:
                 front.close()
             await self._server.shutdown(5.0)
             self._server = None
-        await self._session.close()
         self._pool.close()
         if self._access_log is not None:
             self._access_log.close()

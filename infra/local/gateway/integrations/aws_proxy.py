@@ -1,15 +1,24 @@
-"""AWS_PROXY: invoke the route's Lambda function with a payload format 2.0 event."""
+"""AWS_PROXY: invoke the route's Lambda function with a payload format 2.0 event.
+
+Serves both ways in: aiohttp's requests (``respond``) and the fast path's raw ones
+(``serve_raw``); both build the event and render the answer in ``answer``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from aiohttp import web
 from multidict import CIMultiDict
 
 from infra.local.gateway.events import ApiContext, GatewayRequest, build_event
+from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call
 from infra.local.gateway.lambda_client import COLD_START_HEADER, LambdaIntegration
+from infra.local.gateway.relay import ResponseSink
 from infra.local.gateway.responses import Response
 from infra.local.gateway.tracing import TRACE_HEADER
+from strangler_core.matching import Match
 
 
 class AwsProxy:
@@ -24,34 +33,92 @@ class AwsProxy:
         return False  # the event carries the whole body
 
     async def respond(self, call: Call) -> web.StreamResponse:
-        request, match, exchange = call.request, call.match, call.exchange
+        request = call.request
+        status, headers, body = await self.answer(
+            call.match,
+            request.method,
+            request.raw_path,
+            request.headers.items(),
+            call.body or b"",
+            exchange=call.exchange,
+            server_port=call.server_port,
+            gateway_headers=call.gateway_headers,
+        )
+        return Response(status=status, headers=headers, body=body)
+
+    async def serve_raw(
+        self,
+        match: Match,
+        method: str,
+        target: str,
+        headers: CIMultiDict[str],
+        body: bytes,
+        *,
+        exchange: Exchange,
+        server_port: int,
+        gateway_headers: dict[str, str],
+        sink: ResponseSink,
+    ) -> int:
+        """The fast path's way in: the answer goes to ``sink``; its status."""
+        status, answer_headers, answer_body = await self.answer(
+            match,
+            method,
+            target,
+            headers.items(),
+            body,
+            exchange=exchange,
+            server_port=server_port,
+            gateway_headers=gateway_headers,
+        )
+        sink.whole(status, None, answer_headers, answer_body)
+        return status
+
+    async def answer(
+        self,
+        match: Match,
+        method: str,
+        target: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        *,
+        exchange: Exchange,
+        server_port: int,
+        gateway_headers: dict[str, str],
+    ) -> tuple[int, CIMultiDict[str], bytes]:
+        """Invoke the function for one request: the answer's status, headers and body.
+
+        Raises IntegrationError before anything is answered; records the invoke in
+        ``exchange``.
+        """
         integration = match.route.integration
         assert integration.function is not None
+        header_list = list(headers)
+        raw_path, _, raw_query = target.partition("?")  # the query as received, undecoded
         event = build_event(
             GatewayRequest(
-                method=request.method,
-                raw_path=request.raw_path.split("?", 1)[0],
-                raw_query=request.raw_path.partition("?")[2],  # as received, undecoded
-                headers=list(request.headers.items()),
-                body=call.body or b"",
+                method=method,
+                raw_path=raw_path,
+                raw_query=raw_query,
+                headers=header_list,
+                body=body,
                 source_ip=exchange.client_ip,
                 request_id=exchange.request_id,
                 time_epoch_ms=exchange.epoch_ms,
                 route_key=match.route.route_key,
                 path_parameters=match.path_parameters,
-                server_port=call.server_port,
+                server_port=server_port,
             ),
             self._api,
         )
+        if exchange.trace is not None:
+            trace_id: str | None = exchange.trace.downstream
+        else:
+            trace_id = next((v for k, v in header_list if k.lower() == TRACE_HEADER.lower()), None)
         outcome = await self._client.invoke(
             integration.function,
             event,
             timeout_s=integration.timeout_ms / 1000,
-            trace_id=(
-                request.headers.get(TRACE_HEADER)
-                if exchange.trace is None
-                else exchange.trace.downstream
-            ),
+            trace_id=trace_id,
         )
         exchange.function = outcome.function
         exchange.lambda_request_id = outcome.lambda_request_id
@@ -64,10 +131,10 @@ class AwsProxy:
             raise outcome.error
         mapped = outcome.response
         assert mapped is not None
-        headers: CIMultiDict[str] = CIMultiDict(mapped.headers)
-        cold = headers.get(COLD_START_HEADER)
+        answer_headers: CIMultiDict[str] = CIMultiDict(mapped.headers)
+        cold = answer_headers.get(COLD_START_HEADER)
         exchange.cold_start = None if cold is None else cold.lower() in ("1", "true")
-        headers.extend(exchange.annotations)
-        headers.update(call.gateway_headers)
+        answer_headers.extend(exchange.annotations)
+        answer_headers.update(gateway_headers)
         exchange.response_length = len(mapped.body)
-        return Response(status=mapped.status, headers=headers, body=mapped.body)
+        return mapped.status, answer_headers, mapped.body

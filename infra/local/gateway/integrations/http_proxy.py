@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import StreamReader, web
-from multidict import MultiMapping
+from multidict import CIMultiDict, MultiMapping
 
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call
 from infra.local.gateway.passthrough import CHUNK_SIZE, STREAM_THRESHOLD, Passthrough
 from infra.local.gateway.relay import AiohttpSink, ResponseSink, relay
+from strangler_core.matching import Match
 from strangler_core.routes import MONOLITH_TARGET, Route
 
 
@@ -45,6 +46,32 @@ class HttpProxy:
         )
         assert sink.response is not None
         return sink.response
+
+    async def serve_raw(
+        self,
+        match: Match,
+        method: str,
+        target: str,
+        headers: CIMultiDict[str],
+        body: bytes,
+        *,
+        exchange: Exchange,
+        server_port: int,
+        gateway_headers: dict[str, str],
+        sink: ResponseSink,
+    ) -> int:
+        """The fast path's way in: the answer goes to ``sink``; its status."""
+        return await self.forward(
+            match.route,
+            method,
+            target,
+            headers,
+            body,
+            exchange=exchange,
+            server_port=server_port,
+            response_headers=gateway_headers,
+            sink=sink,
+        )
 
     async def forward(
         self,

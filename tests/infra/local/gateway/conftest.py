@@ -94,6 +94,8 @@ class Invocation:
     function: str
     event: dict[str, Any]
     headers: dict[str, str]
+    client_port: int
+    """The gateway's end of the connection the invoke came on."""
 
 
 @dataclass
@@ -115,7 +117,9 @@ def _lambda_handler(fake: FakeLambda) -> type[BaseHTTPRequestHandler]:
             function = self.path.split("/")[3]
             length = int(self.headers["Content-Length"])
             event = json.loads(self.rfile.read(length))
-            fake.invocations.append(Invocation(function, event, dict(self.headers.items())))
+            fake.invocations.append(
+                Invocation(function, event, dict(self.headers.items()), self.client_address[1])
+            )
             status, headers, payload = self._behaviour(function, event)
             self.send_response(status)
             headers += [

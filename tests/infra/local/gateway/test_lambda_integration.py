@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from infra.local.gateway.errors import error_body
+from tests.http1_cases import exchange
 from tests.infra.local.gateway.conftest import FakeLambda, RunningGateway
 
 
@@ -111,3 +113,23 @@ def test_integration_errors_map_like_api_gateway(
     assert headers["content-type"] == "application/json"
     assert headers["apigw-requestid"]
     assert headers["x-strangler-target"] == "lambda"
+
+
+def test_lambda_requests_are_served_on_the_fast_path(
+    gateway: RunningGateway, fake_lambda: FakeLambda
+) -> None:
+    """A simple request for an AWS_PROXY route is the fast lane's, like an HTTP_PROXY one: its
+    connection stays on the fast path, so a malformed head after it meets the fast path's own
+    refusal (the gateway's JSON error), not aiohttp's parser. The invokes before it go over
+    one kept-alive connection to the Invoke API."""
+    invoke = b"GET /fn/infer HTTP/1.1\r\nHost: edge\r\n\r\n"
+    malformed = b"GET /fn/infer HTTP/1.1\r\nHost: edge\r\nX-A: a\x00b\r\n\r\n"
+    before = len(fake_lambda.invocations)
+    answers = exchange(("127.0.0.1", gateway.port), invoke * 3 + malformed, answers=4)
+    assert [(a.status, a.body) for a in answers[:3]] == [(200, b'{"hello": "world"}')] * 3
+    refused = answers[3]
+    assert (refused.status, refused.body, refused.closed) == (400, error_body(400), True)
+    assert refused.headers["Connection"] == "close"
+    ports = {i.client_port for i in fake_lambda.invocations[before:]}
+    assert len(fake_lambda.invocations) == before + 3
+    assert len(ports) == 1
