@@ -109,3 +109,11 @@ class LambdaServiceOptions(StrictModel):
     idle_timeout_s: Annotated[float, Field(gt=0)] = 600.0
     init_timeout_s: Annotated[float, Field(gt=0)] = 10.0
     enforce_limits: Literal["auto", "off"] = "auto"
+
+
+class InvokeCredentials(StrictModel):
+    """The access key the local Lambda service's Invoke API accepts SigV4 signatures of
+    (generated per run directory by the stack; never an AWS account's key)."""
+
+    access_key_id: Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Z0-9]+$")]
+    secret_access_key: Annotated[str, Field(min_length=16)]

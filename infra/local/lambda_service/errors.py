@@ -54,3 +54,14 @@ class EventTooLargeError(LambdaServiceError):
 
     status = 413
     error_type = "RequestEntityTooLargeException"
+
+
+class AuthenticationError(LambdaServiceError):
+    """A request the Invoke API refuses before reading it: unsigned, signed with a key it does
+    not know, or with a signature that does not match (AWS's front end answers all with 403)."""
+
+    status = 403
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type

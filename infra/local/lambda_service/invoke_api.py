@@ -19,7 +19,9 @@ from urllib.parse import parse_qs, unquote
 
 from strangler_core.errors import HttpProtocolError, PortInUseError
 
+from .auth import SigV4Verifier
 from .errors import (
+    AuthenticationError,
     InvalidRequestError,
     LambdaServiceError,
     RequestTooLargeError,
@@ -64,6 +66,8 @@ class InvokeBackend(Protocol):
 
 
 def error_body(error: LambdaServiceError) -> bytes:
+    if isinstance(error, AuthenticationError):  # AWS's front end, not Lambda, answers these
+        return json.dumps({"message": str(error)}).encode()
     payload: dict[str, str] = {"Type": "User", "message": str(error)}
     if isinstance(error, ThrottledError):
         payload["Reason"] = error.reason
@@ -92,7 +96,7 @@ class _InvokeHandler(FastHandler):
             self.reply(200, body, {"Content-Type": _JSON})
         elif (match := _FUNCTION_RE.match(path)) is not None:
             raw_name = unquote(match.group(1))
-            self._answer(lambda request_id: self._get_function(raw_name))
+            self._answer(lambda request_id: self._get_function(raw_name), signed=True)
         else:
             self.reply(404, b'{"message":"Not Found"}', {"Content-Type": _JSON})
 
@@ -105,7 +109,9 @@ class _InvokeHandler(FastHandler):
             return
         qualifier = parse_qs(query).get("Qualifier", [None])[0]
         raw_name = unquote(match.group(1))
-        self._answer(lambda request_id: self._invoke(raw_name, qualifier, body, request_id))
+        self._answer(
+            lambda request_id: self._invoke(raw_name, qualifier, body, request_id), signed=True
+        )
 
     def _function_name(self, raw: str, qualifier: str | None, action: str) -> str:
         target = parse_function_name(raw, qualifier)
@@ -181,10 +187,14 @@ class _InvokeHandler(FastHandler):
     def _raise(error: LambdaServiceError) -> None:
         raise error
 
-    def _answer(self, action: _Action) -> None:
-        """Run one API action; a service error becomes AWS's JSON error response."""
+    def _answer(self, action: _Action, *, signed: bool = False) -> None:
+        """Run one API action (``signed``: an AWS API one, SigV4 first); a service error
+        becomes AWS's JSON error response."""
         request_id = _new_request_id()
         try:
+            verifier = self.server.verifier
+            if signed and verifier is not None:
+                verifier.verify(self.command, self.path, self.request_headers, self.body)
             action(request_id)
         except LambdaServiceError as error:
             headers = {
@@ -216,6 +226,10 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], service: InvokeBackend) -> None:
         self.service = service
+        credentials = service.settings.credentials
+        self.verifier = (
+            None if credentials is None else SigV4Verifier(credentials, service.settings.region)
+        )
         super().__init__(address, _InvokeHandler)
 
 

@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from infra.local.xray.emitter import parse_daemon_address
-from strangler_core.lambda_model import FunctionConfig, LambdaServiceOptions
+from strangler_core.lambda_model import FunctionConfig, InvokeCredentials, LambdaServiceOptions
 from strangler_core.model import InvalidKey, Items, Port, StrictModel, load, load_json_file
 
 
@@ -52,6 +52,9 @@ class ServiceSettings(LambdaServiceOptions):
     """host:port of the X-Ray collector; None: tracing off."""
     trace_sample_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
     """For invocations whose caller made no sampling decision."""
+    credentials: InvokeCredentials | None = None
+    """The key Invoke API requests must be SigV4-signed with (the stack always sets one);
+    None: requests are not authenticated, for a service embedded in a test or a benchmark."""
 
 
 class ServiceConfig(StrictModel):
