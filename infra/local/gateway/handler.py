@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict
 
 from infra.local.gateway.access_log import AccessLog
@@ -58,6 +58,7 @@ class RequestHandler:
         match = None if refused else state.matcher.match(request.method, request.path)
         response: web.StreamResponse
         body: bytes | None = None
+        continued = False
         if refused is not None:
             response = self._error(refused.status, exchange)
             response.force_close()  # RFC 9112 §9.3: what follows cannot be trusted either
@@ -73,7 +74,12 @@ class RequestHandler:
             elif length is not None and length > self._max_body_bytes:
                 response = self._error(413, exchange)
             else:
+                continued = await send_continue(request)
                 response, body = await self._integrate(request, match, integration, exchange)
+        if not continued and expects_continue(request):
+            # answered without the 100, so without the body the client holds back: what it
+            # sends next may be that body or a new request, so close instead (RFC 9110 §10.1.1)
+            response.force_close()
         if self._tracer is not None and exchange.trace is not None:
             self._tracer.finish(
                 exchange.trace,
@@ -139,6 +145,29 @@ class RequestHandler:
         headers.update(exchange.gateway_headers(self._target_header))
         headers["Content-Type"] = "application/json"
         return Response(status=status, headers=headers, body=body)
+
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def expects_continue(request: web.BaseRequest) -> bool:
+    """The client holds its body back until a ``100 Continue`` (RFC 9110 §10.1.1)."""
+    return (
+        request.version == HttpVersion11
+        and request.body_exists
+        and request.headers.get("Expect", "").lower() == "100-continue"
+    )
+
+
+async def send_continue(request: web.BaseRequest) -> bool:
+    """Ask for the body of a request the gateway will pass on, as nginx does (which sends
+    the upstream no ``Expect``); True if it asked. Other expectations are ignored, as RFC 9110
+    allows."""
+    if not expects_continue(request):
+        return False
+    await request.writer.write(CONTINUE)
+    request.writer.output_size = 0  # the answer itself has not begun
+    return True
 
 
 async def read_body(request: web.BaseRequest, limit: int) -> bytes | None:

@@ -39,8 +39,9 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-# the client sets these itself for the upstream connection
-_REQUEST_SKIP = HOP_BY_HOP | {"host"}
+# the client sets Host itself for the upstream connection; the gateway answers a client's
+# ``Expect: 100-continue`` itself and sends the body right after the head (as nginx does)
+_REQUEST_SKIP = HOP_BY_HOP | {"host", "expect"}
 
 
 def _connection_tokens(headers: Mapping[str, str]) -> set[str]:

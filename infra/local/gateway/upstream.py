@@ -41,6 +41,13 @@ class UpstreamResponse:
         self._conn.release()
 
 
+def _interim(status: int) -> bool:
+    """RFC 9110 §15.2: a client parses and may ignore 1xx answers before the final one (the
+    gateway asks for none: it answers a client's ``Expect`` itself). 101 ends HTTP on the
+    connection, so it is final."""
+    return 100 <= status < 200 and status != 101
+
+
 class _Connection(asyncio.Protocol):
     def __init__(self, pool: UpstreamPool, key: tuple[str, int]) -> None:
         self._pool, self._key = pool, key
@@ -103,10 +110,13 @@ class _Connection(asyncio.Protocol):
             self._fail(error)
 
     def _parse_head(self) -> None:
-        head = parse_response_head(self._buffer, head_request=self._head_only)
-        if head is None:
-            return
-        del self._buffer[: head.size]
+        while True:
+            head = parse_response_head(self._buffer, head_request=self._head_only)
+            if head is None:
+                return
+            del self._buffer[: head.size]
+            if not _interim(head.status):
+                break
         self._keep_alive = head.keep_alive
         self._decoder = ChunkedDecoder(MAX_CHUNKED_BODY, status=502) if head.chunked else None
         self._until_close = head.body_length is None and not head.chunked

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 
 from infra.local.gateway import GatewaySettings, GatewayThread
 from strangler_core.routes import parse_route_table, save_route_table
+from tests.http1_cases import RawUpstream
 
 # several MB, not a multiple of any chunk size
 BIG_BODY = (bytes(range(256)) * (5 * 4096 + 1))[: 5 * 1024 * 1024 + 123]
@@ -290,3 +292,43 @@ def gateway(
         yield RunningGateway(url, int(url.rsplit(":", 1)[1]), routes, tmp / "access.log", thread)
     finally:
         thread.stop()
+
+
+PASSTHROUGH_ONLY: dict[str, Any] = {
+    "version": 1,
+    "routes": [
+        {"route_key": "$default", "integration": {"type": "HTTP_PROXY", "target": "monolith"}}
+    ],
+}
+
+
+@contextmanager
+def passthrough_gateway(tmp: Path, upstream: RawUpstream, **settings: Any) -> Iterator[tuple]:
+    """The address of a gateway whose every route passes through to ``upstream`` (a raw
+    socket server, so a test decides each byte of its answers); ``settings`` override the
+    gateway's defaults."""
+    routes = tmp / "routes.json"
+    write_table(routes, PASSTHROUGH_ONLY)
+    config = GatewaySettings(
+        routes_path=routes,
+        monolith_url=f"http://127.0.0.1:{upstream.port}",
+        lambda_url="http://127.0.0.1:9",
+        port=0,
+        **settings,
+    )
+    with GatewayThread(config) as thread:
+        assert thread.gateway is not None
+        yield ("127.0.0.1", int(thread.gateway.url.rsplit(":", 1)[1]))
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[RawUpstream]:
+    with RawUpstream() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def address(tmp_path_factory: pytest.TempPathFactory, upstream: RawUpstream) -> Iterator[tuple]:
+    """A gateway with default settings in front of ``upstream``."""
+    with passthrough_gateway(tmp_path_factory.mktemp("gateway"), upstream) as found:
+        yield found

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import http.client
 import socket
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.gateway.errors import error_body
 from infra.local.gateway.passthrough import STREAM_THRESHOLD
 from strangler_core.http1 import MAX_REQUEST_HEAD
@@ -32,7 +29,6 @@ from tests.http1_cases import (
     exchange,
     padded,
 )
-from tests.infra.local.gateway.conftest import write_table
 
 pytestmark = [pytest.mark.timeout(60)]
 
@@ -40,36 +36,6 @@ MALFORMED_HEADS = [case for case in MALFORMED if not case.id.startswith("chunk-"
 # aiohttp serves this one (the fast path leaves encoded paths to it), and the connection with it
 TO_AIOHTTP = b"GET /%61 HTTP/1.1\r\nHost: edge\r\n\r\n"
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[RawUpstream]:
-    with RawUpstream() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def address(tmp_path_factory: pytest.TempPathFactory, upstream: RawUpstream) -> Iterator[tuple]:
-    routes = Path(tmp_path_factory.mktemp("gateway")) / "routes.json"
-    table = {
-        "version": 1,
-        "routes": [
-            {"route_key": "$default", "integration": {"type": "HTTP_PROXY", "target": "monolith"}}
-        ],
-    }
-    write_table(routes, table)
-    config = GatewaySettings(
-        routes_path=routes,
-        monolith_url=f"http://127.0.0.1:{upstream.port}",
-        lambda_url="http://127.0.0.1:9",
-        port=0,
-    )
-    thread = GatewayThread(config)
-    url = thread.start()
-    try:
-        yield ("127.0.0.1", int(url.rsplit(":", 1)[1]))
-    finally:
-        thread.stop()
 
 
 @pytest.fixture
