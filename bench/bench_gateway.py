@@ -15,6 +15,9 @@ asyncio, pinned to the other CPUs, together with the upstream).
    With ``--baseline`` another stream goes through a gateway started from an earlier checkout
    (``DIR``, by ``--baseline-argv``, whose ``{routes}``, ``{upstream}`` and ``{port}`` are
    filled in), so two builds share one run.
+   With ``--nginx``, Debian's nginx (one worker, keep-alive upstream connections; installed
+   with apt-get when missing, skipped with a clear message when it cannot be) is one more
+   stream, on the gateway's CPU: the peer's overhead and the gateway's in the same run.
 2. Throughput: ``--connections`` closed-loop keep-alive connections through the gateway for
    ``--seconds``; requests per second completed (then the same through the capturing one).
 
@@ -35,13 +38,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from infra.local.gateway import GatewaySettings, gateway_command  # noqa: E402
 from infra.local.net import free_port  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from peers import PeerMissing, nginx, start_nginx  # noqa: E402
 
 UPSTREAM_ANSWER = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
@@ -186,6 +192,9 @@ def main() -> None:
         help="how DIR starts its gateway, e.g. 'python -m strangler.gateway --routes {routes} "
         "--monolith-url {upstream} --lambda-url http://127.0.0.1:9 --port {port}'",
     )
+    parser.add_argument(
+        "--nginx", action="store_true", help="also through Debian's nginx (the peer), same CPU"
+    )
     parser.add_argument("--upstream", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if (args.baseline is None) != (args.baseline_argv is None):
@@ -201,10 +210,17 @@ def main() -> None:
     if other_cpus:
         os.sched_setaffinity(0, other_cpus)
     upstream_port = free_port()
+    nginx_binary = None
+    if args.nginx:
+        try:
+            nginx_binary = nginx()
+        except PeerMissing as exc:
+            print(f"peer not available, nginx skipped: {exc}")
     names = [
         "gateway",
         *(["capturing"] if args.capture else []),
         *(["baseline"] if args.baseline else []),
+        *(["nginx"] if nginx_binary else []),
     ]
     gateway_ports = {name: free_port() for name in names}
     with tempfile.TemporaryDirectory() as tmp:
@@ -223,8 +239,14 @@ def main() -> None:
             )
         )
         upstream = _spawn([sys.executable, __file__, "--upstream", str(upstream_port)], other_cpus)
-        gateways = {}
+        gateways: dict[str, subprocess.Popen[Any]] = {}
         for name, port in gateway_ports.items():
+            if name == "nginx":
+                assert nginx_binary is not None
+                gateways[name] = start_nginx(nginx_binary, Path(tmp) / "nginx", port, upstream_port)
+                if gateway_cpus:
+                    os.sched_setaffinity(gateways[name].pid, gateway_cpus)
+                continue
             if name == "baseline":
                 template = args.baseline_argv.split()
                 if template[0] == "python":  # the benchmark's own interpreter and packages
@@ -283,12 +305,21 @@ def _report(
     for name in rps:
         overhead = [g - d for g, d in zip(rows[name], rows["direct"], strict=True)]
         print(f"{name + ' +':>10} " + " ".join(f"{x:8.3f}" for x in overhead))
+    if "nginx" in rps:
+        ours = [g - d for g, d in zip(rows["gateway"], rows["direct"], strict=True)]
+        peer = [g - d for g, d in zip(rows["nginx"], rows["direct"], strict=True)]
+        ratios = " ".join(
+            f"{o / p:8.2f}" if p > 0 else f"{'n/a':>8}" for o, p in zip(ours, peer, strict=True)
+        )
+        print(f"{'ours/nginx':>10} {ratios}  (added latency, gateway over nginx)")
     core = f"CPU {sorted(pinned)[0]}" if pinned else "unpinned"
     for name, value in rps.items():
         print(
             f"\nmax passthrough throughput, {name} ({core}, {args.connections} connections, "
             f"{args.seconds:g} s): {value:,.0f} req/s"
         )
+    if "nginx" in rps:
+        print(f"throughput, nginx / gateway: {rps['nginx'] / rps['gateway']:.2f}x")
 
 
 def _use_uvloop() -> None:
