@@ -37,6 +37,7 @@ import textwrap
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -151,7 +152,7 @@ def start_ours(
     work: Path,
     function: FunctionSpec,
     path: str,
-    limits: str,
+    limits: Literal["auto", "off"],
 ) -> int:
     """Lambda service and gateway, each its own process; the gateway's port."""
     settings = ServiceSettings(port=0, log_dir=str(work / "lambda-logs"), enforce_limits=limits)
@@ -268,7 +269,9 @@ def report_latency(title: str, samples: dict[str, list[float]]) -> None:
     print(f"{'ours / peer':>22} {ratios}")
 
 
-def wildrydes(stack: ExitStack, work: Path, script: Path, limits: str, count: int) -> None:
+def wildrydes(
+    stack: ExitStack, work: Path, script: Path, limits: Literal["auto", "off"], count: int
+) -> None:
     from infra.local.postgres import EmbeddedPostgres
     from strangler.profiles.wildrydes.tokens import rider_token
 
