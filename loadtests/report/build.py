@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from loadtests.report.metrics import (
+    ColdStartStats,
     InvocationStats,
     latency_cdf,
     latency_summary,
@@ -21,6 +22,7 @@ from loadtests.report.metrics import (
     summarize_reports,
     summarize_samples,
     sustained_peak_rps,
+    swap_recorded,
 )
 from loadtests.report.model import LambdaDetail, PathReport, Report, Series
 from loadtests.report.raw import (
@@ -51,8 +53,15 @@ def _path_report(
     counters: PathCounters | None,
     db_peak: int,
     usd_per_million: float | None,
+    cold: ColdStartStats | None = None,
+    measured_usd_per_million: float | None = None,
 ) -> PathReport:
+    """One path's figures; ``cold`` (the Lambda path's, when projected) gives its projection."""
     histogram = run.histograms.get(name) or new_latency_histogram()
+    projected = None
+    if cold is not None and cold.measured_histogram and cold.projected_histogram:
+        swapped = swap_recorded(histogram, cold.measured_histogram, cold.projected_histogram)
+        projected = latency_summary(swapped)
     requests = counters.requests if counters else int(histogram.get_total_count())
     return PathReport(
         name=name,
@@ -64,6 +73,8 @@ def _path_report(
         error_classes=dict(counters.error_classes) if counters else {},
         db_connections_peak=db_peak,
         usd_per_million=usd_per_million,
+        projected_latency=projected,
+        measured_usd_per_million=measured_usd_per_million,
     )
 
 
@@ -96,29 +107,36 @@ def _cost(
     capacity_rps: float,
     observed_rps: float,
     prices_path: Path | None,
-) -> tuple[CostComparison | None, str | None]:
+) -> tuple[CostComparison | None, CostComparison | None, str | None]:
+    """The comparison with projected Init Durations billed, the one as measured, and why not."""
     if invocations.invocations == 0:
-        return None, "No Lambda REPORT records in the run: the Lambda bill cannot be computed."
+        none = "No Lambda REPORT records in the run: the Lambda bill cannot be computed."
+        return None, None, none
     if observed_rps <= 0:
-        return None, "No Lambda traffic: a cost per request needs traffic."
+        return None, None, "No Lambda traffic: a cost per request needs traffic."
     if capacity_rps <= 0:
-        return None, "The monolith served no successful requests: its capacity is unknown."
-    comparison = price(meta, invocations.billed_ms_mean, capacity_rps, observed_rps, prices_path)
-    return comparison, None
+        return None, None, "The monolith served no successful requests: its capacity is unknown."
+    measured = price(meta, invocations.billed_ms_mean, capacity_rps, observed_rps, prices_path)
+    if not invocations.projected:
+        return measured, measured, None
+    mean_ms = invocations.projected_billed_ms_mean
+    return price(meta, mean_ms, capacity_rps, observed_rps, prices_path), measured, None
 
 
 def gather(run: RawRun, prices_path: Path | None = None) -> Report:
     """Fold a run's raw results into a `Report` (reads each stream once; writes nothing)."""
     meta = run.meta
     invocations = summarize_reports(run.lambda_reports)
-    cold = summarize_cold_starts(run.cold_starts, invocations.init_request_ids)
+    cold = summarize_cold_starts(
+        run.cold_starts, invocations.init_request_ids, invocations.init_excess_ms
+    )
     samples = summarize_samples(run.samples)
     seconds = split_timeseries(run.timeseries)
     capacity = sustained_peak_rps(seconds.get("monolith", []))
     counters = {name: run.counters.get(name) for name in PATHS}
     lam_requests = counters["lambda"].requests if counters["lambda"] else 0
     observed_rps = lam_requests / meta.duration_s if meta.duration_s > 0 else 0.0
-    cost, cost_note = _cost(meta, invocations, capacity, observed_rps, prices_path)
+    cost, measured_cost, cost_note = _cost(meta, invocations, capacity, observed_rps, prices_path)
 
     monolith = _path_report(
         "monolith",
@@ -133,6 +151,8 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
         counters["lambda"],
         samples.db_peak_lambda,
         cost.serverless_usd_per_million if cost else None,
+        cold if invocations.projected else None,
+        measured_cost.serverless_usd_per_million if measured_cost else None,
     )
     errors = lam.error_classes
     detail = LambdaDetail(
@@ -143,7 +163,8 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
         gateway_throttles=errors.get("gateway_throttle", 0),
         memory_mb=meta.lambda_.memory_mb,
     )
-    init = detail.init_duration()
+    init = detail.decision_init()
+    lam_latency = lam.decision_latency
     verdict = decide(
         VerdictInputs(
             observed_rps=observed_rps,
@@ -151,13 +172,16 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
             lambda_requests=lam.requests,
             monolith_p50_ms=monolith.latency.p50,
             monolith_p99_ms=monolith.latency.p99,
-            lambda_p50_ms=lam.latency.p50,
-            lambda_p99_ms=lam.latency.p99,
+            lambda_p50_ms=lam_latency.p50,
+            lambda_p99_ms=lam_latency.p99,
             monolith_failure_rate=monolith.failure_rate,
             lambda_failure_rate=lam.failure_rate,
             cold_starts=cold.count,
             cold_start_rate=detail.cold_start_rate(lam.requests),
             init_p50_ms=init.p50 if init.count else None,
+            projected=invocations.projected,
+            measured_lambda_p99_ms=lam.latency.p99,
+            measured_init_p50_ms=detail.init_duration().p50,
             throttles=detail.throttles,
             lambda_usd_per_million=cost.serverless_usd_per_million if cost else None,
             monolith_usd_per_million=cost.monolith_usd_per_million if cost else None,

@@ -8,9 +8,10 @@ Init Duration, for the cold-start join), not with the number of requests.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from hdrh.histogram import HdrHistogram
 
@@ -148,25 +149,53 @@ class InvocationStats:
     max_memory_used_mb: int
     statuses: dict[str, int]
     init_request_ids: frozenset[str]  # one per sandbox start: for the cold-start join
+    # Billed as the projected Init Duration would be (the same as measured without projection)
+    projected_billed_ms_total: int = 0
+    # Per cold start with a projection: the measured Init Duration minus the projected one,
+    # what this host added to that request's latency (one entry per sandbox start)
+    init_excess_ms: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def projected(self) -> bool:
+        """Whether the records carry projected Init Durations (the local service's do)."""
+        return self.projected_init.count > 0
+
+    @property
+    def projected_billed_ms_mean(self) -> float:
+        return self.projected_billed_ms_total / self.invocations if self.invocations else 0.0
+
+    def init_for_decision(self) -> Latency:
+        """The Init Duration the verdict and the table lead with: projected where known."""
+        return self.projected_init if self.projected else self.init
+
+
+def _projected_billed_ms(report: LambdaReport) -> int:
+    """Billed Duration with the projected init in place of the measured one (per 1 ms)."""
+    if report.init_ms is None or report.projected_init_ms is None:
+        return report.billed_ms
+    return max(1, math.ceil(report.duration_ms + report.projected_init_ms))
 
 
 def summarize_reports(reports: Iterable[LambdaReport]) -> InvocationStats:
     durations, inits = new_latency_histogram(), new_latency_histogram()
     projected, waits = new_latency_histogram(), new_latency_histogram()
-    invocations = billed = max_memory = 0
+    invocations = billed = projected_billed = max_memory = 0
     statuses: Counter[str] = Counter()
     init_ids: set[str] = set()
+    excess: dict[str, float] = {}
     for report in reports:
         invocations += 1
         billed += report.billed_ms
+        projected_billed += _projected_billed_ms(report)
         max_memory = max(max_memory, report.max_memory_mb)
         statuses[report.status] += 1
         record_ms(durations, report.duration_ms)
         if report.init_ms is not None:
             record_ms(inits, report.init_ms)
             init_ids.add(report.request_id)
-        if report.projected_init_ms is not None:
-            record_ms(projected, report.projected_init_ms)
+            if report.projected_init_ms is not None:
+                record_ms(projected, report.projected_init_ms)
+                excess[report.request_id] = report.init_ms - report.projected_init_ms
         if report.init_run_queue_wait_ms is not None:
             record_ms(waits, report.init_run_queue_wait_ms)
     return InvocationStats(
@@ -181,6 +210,8 @@ def summarize_reports(reports: Iterable[LambdaReport]) -> InvocationStats:
         max_memory_used_mb=max_memory,
         statuses=dict(sorted(statuses.items())),
         init_request_ids=frozenset(init_ids),
+        projected_billed_ms_total=projected_billed,
+        init_excess_ms=excess,
     )
 
 
@@ -201,12 +232,22 @@ class ColdStartStats:
     latency: Latency  # client-side latency of the cold-start requests
     init: Latency  # Init Duration as recorded on the client-side rows
     per_second: tuple[ColdStartSecond, ...]
+    # The same requests with the host's part of their init taken out (`init_excess_ms`);
+    # equal to `latency` when the run has no projection
+    projected_latency: Latency | None = None
+    # The cold requests' measured and projected latencies, to swap in a path's histogram
+    measured_histogram: HdrHistogram | None = None
+    projected_histogram: HdrHistogram | None = None
 
 
 def summarize_cold_starts(
-    rows: Iterable[ColdStart], init_request_ids: frozenset[str] = frozenset()
+    rows: Iterable[ColdStart],
+    init_request_ids: frozenset[str] = frozenset(),
+    init_excess_ms: Mapping[str, float] | None = None,
 ) -> ColdStartStats:
     latencies, inits = new_latency_histogram(), new_latency_histogram()
+    projected = new_latency_histogram()
+    excess = init_excess_ms or {}
     count = joined = 0
     seconds: dict[int, tuple[int, float]] = {}
     for row in rows:
@@ -214,6 +255,8 @@ def summarize_cold_starts(
         if row.request_id is not None and row.request_id in init_request_ids:
             joined += 1
         record_ms(latencies, row.latency_ms)
+        host_ms = excess.get(row.request_id, 0.0) if row.request_id is not None else 0.0
+        record_ms(projected, max(0.0, row.latency_ms - host_ms))
         if row.init_ms is not None:
             record_ms(inits, row.init_ms)
         second = int(row.t)
@@ -225,7 +268,27 @@ def summarize_cold_starts(
         latency=latency_summary(latencies),
         init=latency_summary(inits),
         per_second=tuple(ColdStartSecond(t, n, w) for t, (n, w) in sorted(seconds.items())),
+        projected_latency=latency_summary(projected),
+        measured_histogram=latencies,
+        projected_histogram=projected,
     )
+
+
+def swap_recorded(histogram: HdrHistogram, out: HdrHistogram, into: HdrHistogram) -> HdrHistogram:
+    """A copy of ``histogram`` with the values of ``out`` taken out and those of ``into`` in.
+
+    The path's latency histogram with its cold requests at their projected latency: ``out``
+    holds them as measured (a subset of ``histogram``), ``into`` as projected. All three share
+    the raw histograms' range and precision, so counts match bucket by bucket.
+    """
+    result = new_latency_histogram()
+    for item in histogram.get_recorded_iterator():
+        value = item.value_iterated_to
+        count = item.count_at_value_iterated_to - out.get_count_at_value(value)
+        if count > 0:
+            result.record_value(value, count)
+    result.add(into)
+    return result
 
 
 # --- service and database samples ------------------------------------------------------------

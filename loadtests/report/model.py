@@ -29,10 +29,20 @@ class PathReport:
     error_classes: dict[str, int]
     db_connections_peak: int
     usd_per_million: float | None
+    # The Lambda path's latency with each cold request's host contention taken out (its
+    # projected Init Duration in place of the measured one); None: nothing to project
+    projected_latency: Latency | None = None
+    # The cost per million with the projected Init Durations billed (Lambda path)
+    measured_usd_per_million: float | None = None
 
     @property
     def failure_rate(self) -> float:
         return self.failures / self.requests if self.requests else 0.0
+
+    @property
+    def decision_latency(self) -> Latency:
+        """What the table and the verdict lead with: projected where there is a projection."""
+        return self.projected_latency or self.latency
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -41,10 +51,16 @@ class PathReport:
             "failure_rate": round(self.failure_rate, 6),
             "rps": round(self.rps, 3),
             "latency_ms": self.latency.to_json(),
+            "projected_latency_ms": (
+                self.projected_latency.to_json() if self.projected_latency else None
+            ),
             "status_counts": self.status_counts,
             "error_classes": self.error_classes,
             "db_connections_peak": self.db_connections_peak,
-            "cost": {"usd_per_million": self.usd_per_million},
+            "cost": {
+                "usd_per_million": self.usd_per_million,
+                "measured_usd_per_million": self.measured_usd_per_million,
+            },
         }
 
 
@@ -68,6 +84,12 @@ class LambdaDetail:
             return self.invocations.init
         return self.cold_starts.init
 
+    def decision_init(self) -> Latency:
+        """The Init Duration the table and the verdict lead with: projected where known."""
+        if self.invocations.projected:
+            return self.invocations.projected_init
+        return self.init_duration()
+
     def to_json(self, requests: int) -> dict[str, Any]:
         init, inv = self.init_duration(), self.invocations
         return {
@@ -78,6 +100,11 @@ class LambdaDetail:
                 "p50": self.cold_starts.latency.p50,
                 "max": self.cold_starts.latency.max,
             },
+            "projected_cold_start_latency_ms": (
+                {"p50": projected.p50, "max": projected.max}
+                if inv.projected and (projected := self.cold_starts.projected_latency)
+                else None
+            ),
             "init_duration_ms": {
                 "p50": init.p50,
                 "p90": init.p90,
@@ -111,6 +138,7 @@ class LambdaDetail:
             },
             "billed_ms_total": inv.billed_ms_total,
             "billed_ms_mean": round(inv.billed_ms_mean, 3),
+            "projected_billed_ms_mean": round(inv.projected_billed_ms_mean, 3),
             "memory_mb": self.memory_mb,
             "max_memory_used_mb": inv.max_memory_used_mb,
         }

@@ -13,6 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from loadtests.report.metrics import Latency
 from loadtests.report.model import PathReport, Report
 from loadtests.report.svg import (
     ACCENT_COLOR,
@@ -64,31 +65,68 @@ def _pct(rate: float) -> str:
     return f"{rate * 100:.2f}%"
 
 
+def _projected(projected: str, measured: str, is_projected: bool) -> str:
+    """A Lambda figure: the projected value labelled, the measured one beside it."""
+    if not is_projected or projected == measured:
+        return projected
+    return f"{projected} projected ({measured} measured)"
+
+
 def table_rows(report: Report) -> list[Row]:
     mono, lam, d = report.monolith, report.lambda_, report.detail
-    init = d.init_duration()
+    inv = d.invocations
+    proj = inv.projected
+    init, measured_init = d.decision_init(), d.init_duration()
+    cold, cold_projected = (
+        d.cold_starts.latency,
+        d.cold_starts.projected_latency or d.cold_starts.latency,
+    )
 
     def both(metric: str, value: Callable[[PathReport], str]) -> Row:
         return Row(metric, value(mono), value(lam))
+
+    def latency(metric: str, value: Callable[[Latency], float]) -> Row:
+        return Row(
+            metric,
+            _ms(value(mono.latency)),
+            _projected(_ms(value(lam.decision_latency)), _ms(value(lam.latency)), proj),
+        )
 
     rows = [
         both("Requests", lambda p: f"{p.requests:,}"),
         both("Failed requests", lambda p: f"{p.failures:,} ({_pct(p.failure_rate)})"),
         both("Throughput", lambda p: f"{p.rps:,.1f} req/s"),
-        both("Latency p50", lambda p: _ms(p.latency.p50)),
-        both("Latency p90", lambda p: _ms(p.latency.p90)),
-        both("Latency p99", lambda p: _ms(p.latency.p99)),
-        both("Latency p99.9", lambda p: _ms(p.latency.p999)),
-        both("Latency max", lambda p: _ms(p.latency.max)),
+        latency("Latency p50", lambda q: q.p50),
+        latency("Latency p90", lambda q: q.p90),
+        latency("Latency p99", lambda q: q.p99),
+        latency("Latency p99.9", lambda q: q.p999),
+        latency("Latency max", lambda q: q.max),
         Row(
             "Cold starts",
             DASH,
             f"{d.cold_starts.count:,} ({_pct(d.cold_start_rate(lam.requests))})",
         ),
         Row(
+            "Cold-start request latency p50 / max",
+            DASH,
+            _projected(
+                f"{_ms(cold_projected.p50)} / {_ms(cold_projected.max)}",
+                f"{_ms(cold.p50)} / {_ms(cold.max)}",
+                proj,
+            )
+            if cold.count
+            else DASH,
+        ),
+        Row(
             "Init Duration p50 / max",
             DASH,
-            f"{_ms(init.p50)} / {_ms(init.max)}" if init.count else DASH,
+            _projected(
+                f"{_ms(init.p50)} / {_ms(init.max)}",
+                f"{_ms(measured_init.p50)} / {_ms(measured_init.max)}",
+                proj,
+            )
+            if init.count
+            else DASH,
         ),
         Row("Throttled requests", DASH, f"{d.throttles:,}"),
         Row(
@@ -100,16 +138,24 @@ def table_rows(report: Report) -> list[Row]:
         Row(
             "Billed duration (mean)",
             DASH,
-            f"{d.invocations.billed_ms_mean:,.1f} ms" if d.invocations.invocations else DASH,
+            _projected(
+                f"{inv.projected_billed_ms_mean:,.1f} ms",
+                f"{inv.billed_ms_mean:,.1f} ms",
+                proj,
+            )
+            if inv.invocations
+            else DASH,
         ),
         Row(
             "Max memory used",
             DASH,
-            f"{d.invocations.max_memory_used_mb} of {d.memory_mb} MB"
-            if d.invocations.invocations
-            else DASH,
+            f"{inv.max_memory_used_mb} of {d.memory_mb} MB" if inv.invocations else DASH,
         ),
-        both("USD per 1M requests", lambda p: _usd(p.usd_per_million)),
+        Row(
+            "USD per 1M requests",
+            _usd(mono.usd_per_million),
+            _projected(_usd(lam.usd_per_million), _usd(lam.measured_usd_per_million), proj),
+        ),
     ]
     return rows
 

@@ -32,6 +32,11 @@ class VerdictInputs:
     monolith_usd_per_million: float | None = None  # the fleet + ALB at observed_rps
     crossover_rps: float | None = None  # lowest rps where Lambda costs more than the fleet
     curve_max_rps: float | None = None  # the highest traffic the cost curve modelled
+    # The Lambda figures above are projected (host contention taken out of cold starts);
+    # the measured ones, said beside them
+    projected: bool = False
+    measured_lambda_p99_ms: float | None = None
+    measured_init_p50_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,20 @@ def _cold_part(i: VerdictInputs) -> str:
         return "no cold starts"
     part = f"cold starts: {i.cold_starts}, {_pct(i.cold_start_rate)} of requests"
     if i.init_p50_ms is not None:
-        part += f", Init Duration p50 {i.init_p50_ms:.0f} ms"
+        part += f", Init Duration p50 {i.init_p50_ms:,.0f} ms"
+        if i.projected and i.measured_init_p50_ms is not None:
+            part += f" projected ({i.measured_init_p50_ms:,.0f} ms measured)"
     return part
+
+
+def _projected_part(i: VerdictInputs) -> str:
+    if not i.projected or i.measured_lambda_p99_ms is None:
+        return ""
+    return (
+        f"Lambda figures are projected: each cold start without the time it waited for this "
+        f"host's CPUs (Lambda p99 {i.lambda_p99_ms:,.0f} ms projected, "
+        f"{i.measured_lambda_p99_ms:,.0f} ms measured)."
+    )
 
 
 def _cost_part(cheaper: Winner, ratio: float | None) -> str:
@@ -186,7 +203,7 @@ def decide(i: VerdictInputs) -> Verdict:
     sentence = f"At {fmt_rps(i.observed_rps)} req/s the Lambda path was {speed} ({_cold_part(i)})"
     cost_text = _cost_part(cheaper, cost)
     sentence += f" and {cost_text};" if cost_text else "; cost not computed."
-    tail = [_crossover_part(i, cheaper), _failure_part(i)]
+    tail = [_crossover_part(i, cheaper), _failure_part(i), _projected_part(i)]
     text = " ".join([sentence, *(t for t in tail if t)])
     if text.endswith(";"):
         text = text[:-1] + "."

@@ -1,7 +1,9 @@
 """Per-sandbox memory and CPU limits through cgroup v1, where this machine allows it.
 
 Lambda gives a function CPU in proportion to its memory (1 vCPU at 1,769 MB), and kills the
-runtime when it exceeds its memory. Without root or writable v1 controllers (most laptops, or
+runtime when it exceeds its memory. An on-demand INIT runs with a full vCPU, not throttled to
+that share ("burst CPU"); a provisioned-concurrency INIT gets the memory size's share
+(``init_cpu_share``). Without root or writable v1 controllers (most laptops, or
 ``enforce_limits = "off"``), sandboxes run unconstrained and ``mode`` says why.
 """
 
@@ -18,8 +20,27 @@ MB_PER_VCPU = 1769
 MIN_QUOTA_US = 1000  # the kernel refuses smaller quotas
 
 
-def cpu_quota_us(memory_mb: int, period_us: int = CFS_PERIOD_US) -> int:
-    return max(MIN_QUOTA_US, period_us * memory_mb // MB_PER_VCPU)
+def cpu_share(memory_mb: int) -> float:
+    """The vCPUs Lambda gives a function of this memory size while it runs its handler."""
+    return memory_mb / MB_PER_VCPU
+
+
+def init_cpu_share(memory_mb: int, *, provisioned: bool) -> float:
+    """The vCPUs of the INIT phase: on-demand inits burst to at least a full vCPU.
+
+    AWS, "Effectively running Java on Serverless" (serverlessland.com, Utilize the
+    initialization phase): "On-demand Lambda functions use a full vCPU (non-throttled) but is
+    limited to 10 seconds during its initialization phase [...] For provisioned concurrency,
+    there is no cpu burst and goes directly to using proportional vCPU based on the memory
+    allocation." AWS Labs' Lambda Web Adapter: managed runtimes "offer up to 10 seconds for
+    function initialization with burst CPU".
+    """
+    share = cpu_share(memory_mb)
+    return share if provisioned else max(1.0, share)
+
+
+def cpu_quota_us(vcpus: float, period_us: int = CFS_PERIOD_US) -> int:
+    return max(MIN_QUOTA_US, round(period_us * vcpus))
 
 
 def _probe(root: Path) -> str | None:
@@ -40,7 +61,7 @@ def _probe(root: Path) -> str | None:
 class SandboxCgroup:
     """The memory + cpu cgroups of one sandbox; ``remove`` once its process has exited."""
 
-    def __init__(self, root: Path, name: str, memory_mb: int) -> None:
+    def __init__(self, root: Path, name: str, memory_mb: int, init_vcpus: float) -> None:
         self.dirs = (root / "memory" / PARENT / name, root / "cpu" / PARENT / name)
         memory_dir, cpu_dir = self.dirs
         for directory in self.dirs:
@@ -51,7 +72,24 @@ class SandboxCgroup:
         with contextlib.suppress(OSError):
             (memory_dir / "memory.memsw.limit_in_bytes").write_text(limit)
         (cpu_dir / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
-        (cpu_dir / "cpu.cfs_quota_us").write_text(str(cpu_quota_us(memory_mb)))
+        self.set_vcpus(init_vcpus)
+
+    def set_vcpus(self, vcpus: float) -> None:
+        """The CPU quota: the INIT phase's share at creation, the memory size's after it."""
+        (self.dirs[1] / "cpu.cfs_quota_us").write_text(str(cpu_quota_us(vcpus)))
+
+    def throttled_ms(self) -> float | None:
+        """How long the quota held the sandbox back so far (cpu.stat), None if unreadable."""
+        try:
+            text = (self.dirs[1] / "cpu.stat").read_text()
+        except OSError:
+            return None
+        fields = dict(line.split() for line in text.splitlines() if line.strip())
+        if "throttled_time" in fields:  # cgroup v1: nanoseconds
+            return int(fields["throttled_time"]) / 1e6
+        if "throttled_usec" in fields:  # cgroup v2
+            return int(fields["throttled_usec"]) / 1e3
+        return None
 
     def add(self, pid: int) -> None:
         for directory in self.dirs:
@@ -80,5 +118,5 @@ class Limits:
         self.enabled = reason is None
         self.mode = "cgroup-v1" if reason is None else f"unconstrained ({reason})"
 
-    def create(self, name: str, memory_mb: int) -> SandboxCgroup | None:
-        return SandboxCgroup(self.root, name, memory_mb) if self.enabled else None
+    def create(self, name: str, memory_mb: int, init_vcpus: float) -> SandboxCgroup | None:
+        return SandboxCgroup(self.root, name, memory_mb, init_vcpus) if self.enabled else None

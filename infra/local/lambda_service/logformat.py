@@ -7,6 +7,8 @@ import signal
 from dataclasses import dataclass
 from datetime import datetime
 
+from .projection import InitSample
+
 VERSION = "$LATEST"
 
 
@@ -45,15 +47,15 @@ class Report:
     # An init past the limit that Lambda suppressed and re-ran inside this invocation: not on
     # the REPORT line (its Duration holds the re-run), nor billed; reports.jsonl shows it.
     suppressed_init_ms: float | None = None
-    # Of init_ms, the time the sandbox waited for a host CPU (not on the REPORT line).
-    init_wait_ms: float | None = None
+    # What the kernel said about the init (not on the REPORT line): its projection.
+    init_sample: InitSample | None = None
 
     @property
     def projected_init_ms(self) -> float | None:
-        """Init Duration as a sandbox with its own CPU share would show it: minus host wait."""
-        if self.init_ms is None or self.init_wait_ms is None:
+        """Init Duration as a sandbox on AWS would show it (projection.py)."""
+        if self.init_ms is None or self.init_sample is None:
             return None
-        return max(0.0, self.init_ms - self.init_wait_ms)
+        return self.init_sample.projected_ms
 
     @property
     def billed_ms(self) -> int:
@@ -118,6 +120,7 @@ def report_record(
     report: Report, *, function: str, sandbox_id: str, timestamp: str
 ) -> dict[str, object]:
     """One line of reports.jsonl, so load tests can join requests by request id."""
+    sample = report.init_sample if report.init_ms is not None else None
     return {
         "request_id": report.request_id,
         "function": function,
@@ -127,7 +130,10 @@ def report_record(
         "memory_mb": report.memory_mb,
         "max_memory_mb": report.max_memory_mb,
         "init_ms": None if report.init_ms is None else round(report.init_ms, 3),
-        "init_run_queue_wait_ms": _rounded(report.init_wait_ms),
+        "init_run_queue_wait_ms": _rounded(sample.run_queue_wait_ms if sample else None),
+        "init_cpu_ms": _rounded(sample.cpu_ms if sample else None),
+        "init_vcpus": _rounded(sample.vcpus if sample else None),
+        "init_throttled_ms": _rounded(sample.throttled_ms if sample else None),
         "projected_init_ms": _rounded(report.projected_init_ms),
         "suppressed_init_ms": (
             None if report.suppressed_init_ms is None else round(report.suppressed_init_ms, 3)

@@ -26,11 +26,12 @@ from pathlib import Path
 from strangler_core.errors import ProcessError
 
 from .faults import error_type_of
-from .limits import Limits, SandboxCgroup
+from .limits import Limits, SandboxCgroup, cpu_share, init_cpu_share
 from .logformat import log_group_name, log_stream_name
 from .logs import LogStream
+from .projection import InitSample
 from .runtime_api import Invocation, RuntimeApiServer
-from .schedstat import run_queue_wait_ms
+from .schedstat import process_schedstat
 from .spec import FunctionSpec
 
 STOP_GRACE_S = 0.5
@@ -57,8 +58,8 @@ class InitOutcome:
     body: bytes = b""
     error_type: str | None = None
     returncode: int | None = None
-    # Of init_ms, the time the sandbox was runnable but waited for a host CPU (READY only).
-    run_queue_wait_ms: float | None = None
+    # What the kernel said about the init, for its projected Init Duration (READY only).
+    sample: InitSample | None = None
 
 
 class InvokeStatus(Enum):
@@ -158,7 +159,7 @@ class Sandbox:
         self._cond = threading.Condition()
         self._started_at = 0.0
         self._init_ms: float | None = None
-        self._init_wait_ms: float | None = None
+        self._init_sample: InitSample | None = None
         self._init_error: tuple[bytes, str] | None = None
         self._pending: Invocation | None = None
         self._deliver: Callable[[Invocation], None] | None = None
@@ -193,7 +194,8 @@ class Sandbox:
             xray_daemon_address=self.xray_daemon_address,
         )
         try:
-            self._cgroup = self._limits.create(self.id, self.spec.memory_mb)
+            init_vcpus = init_cpu_share(self.spec.memory_mb, provisioned=self.provisioned)
+            self._cgroup = self._limits.create(self.id, self.spec.memory_mb, init_vcpus)
             self._started_at = time.monotonic()
             process = subprocess.Popen(
                 [sys.executable, "-m", "awslambdaric", self.spec.handler],
@@ -232,9 +234,7 @@ class Sandbox:
             )
             elapsed = (time.monotonic() - self._started_at) * 1000
             if self._init_ms is not None:
-                return InitOutcome(
-                    InitStatus.READY, self._init_ms, run_queue_wait_ms=self._init_wait_ms
-                )
+                return InitOutcome(InitStatus.READY, self._init_ms, sample=self._init_sample)
             if self._init_error is not None:
                 body, error_type = self._init_error
                 return InitOutcome(InitStatus.INIT_ERROR, elapsed, body, error_type)
@@ -320,8 +320,7 @@ class Sandbox:
         with self._cond:
             if self._init_ms is None:
                 self._init_ms = (time.monotonic() - self._started_at) * 1000
-                if self._process is not None:
-                    self._init_wait_ms = run_queue_wait_ms(self._process.pid)
+                self._end_init(self._init_ms)
             self._deliver = deliver
             if self._pending is not None:
                 self._send_pending()
@@ -330,6 +329,23 @@ class Sandbox:
             delivered = self._deliver is None
             self._deliver = None
             return delivered
+
+    def _end_init(self, init_ms: float) -> None:
+        """Record what the kernel says about the init; the handler gets the memory's share."""
+        memory = self.spec.memory_mb
+        stat = process_schedstat(self._process.pid) if self._process is not None else None
+        throttled = self._cgroup.throttled_ms() if self._cgroup is not None else None
+        if stat is not None:
+            self._init_sample = InitSample(
+                measured_ms=init_ms,
+                run_queue_wait_ms=stat.wait_ms,
+                cpu_ms=stat.cpu_ms,
+                vcpus=init_cpu_share(memory, provisioned=self.provisioned),
+                throttled_ms=throttled,
+            )
+        if self._cgroup is not None:
+            with contextlib.suppress(OSError):
+                self._cgroup.set_vcpus(cpu_share(memory))
 
     def _send_pending(self) -> None:
         """Write the pending event to the runtime's parked ``/next``; caller holds the lock."""

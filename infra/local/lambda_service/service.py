@@ -36,6 +36,7 @@ from .logformat import (
 )
 from .logs import ReportSink
 from .pool import SandboxPool
+from .projection import InitSample
 from .result import InvokeResult
 from .runtime_api import Invocation, RuntimeApiServer
 from .sandbox import InitOutcome, InitStatus, InvokeOutcome, InvokeStatus, Sandbox
@@ -159,7 +160,7 @@ class LambdaService:
             trace_id = trace.runtime_header
         request_id = request_id or str(uuid.uuid4())
         trace_id = trace_id or new_trace_id(now)
-        init_ms = suppressed_init_ms = init_wait_ms = None
+        init_ms = suppressed_init_ms = init_sample = None
         if lease.cold:
             if clock is not None:
                 clock.init_start = time.time()
@@ -182,7 +183,7 @@ class LambdaService:
                 self._trace(clock, sandbox, result, None, None)
                 return result
             else:
-                init_ms, init_wait_ms = init.init_ms, init.run_queue_wait_ms
+                init_ms, init_sample = init.init_ms, init.sample
                 sandbox.max_memory_mb()  # a baseline, in case the process dies mid-invoke
         invoke_start = time.time()
         # The timeout covers the invoke phase only: the deadline runs from its start.
@@ -201,7 +202,7 @@ class LambdaService:
             cold=lease.cold,
             log_tail=log_tail,
             suppressed_init_ms=suppressed_init_ms,
-            init_wait_ms=init_wait_ms,
+            init_sample=init_sample,
         )
         self._trace(clock, sandbox, result, invoke_start, result.duration_ms)
         return result
@@ -283,7 +284,7 @@ class LambdaService:
         cold: bool,
         log_tail: bool,
         suppressed_init_ms: float | None = None,
-        init_wait_ms: float | None = None,
+        init_sample: InitSample | None = None,
     ) -> InvokeResult:
         spec = sandbox.spec
         request_id = invocation.request_id
@@ -322,7 +323,7 @@ class LambdaService:
             error_type=error_type,
             handler_error=outcome.error_type if outcome.status is InvokeStatus.ERROR else None,
             suppressed_init_ms=suppressed_init_ms,
-            init_wait_ms=init_wait_ms,
+            init_sample=init_sample,
         )
         tail = self._finish_log(sandbox, report, lines, log_offset, log_tail)
         failed = outcome.status is not InvokeStatus.OK

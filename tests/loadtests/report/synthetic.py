@@ -38,7 +38,8 @@ LAMBDA_WARM_US = [(1100, 488), (1400, 400), (1900, 90), (2000, 10)]
 COLD_LATENCY_MS = [350.0 + 10 * i for i in range(12)]
 COLD_INIT_MS = [300.0 + 5 * i for i in range(12)]
 PREWARM_INIT_MS = 280.0
-HOST_WAIT_MS = [100.0 + i for i in range(11)]  # run-queue wait of the joined cold starts
+# host run-queue wait of the joined cold starts, in a run recorded by the local Lambda service
+HOST_WAIT_MS = [100.0 + i for i in range(11)]
 INVOCATIONS = 1000
 
 
@@ -117,7 +118,8 @@ def cold_starts() -> list[ColdStart]:
     return rows
 
 
-def lambda_reports() -> Iterator[LambdaReport]:
+def lambda_reports(projected: bool = False) -> Iterator[LambdaReport]:
+    """REPORT records; ``projected``: with the local service's run-queue wait and projection."""
     yield LambdaReport(
         request_id="req-prewarm",
         duration_ms=0.5,
@@ -131,7 +133,7 @@ def lambda_reports() -> Iterator[LambdaReport]:
     for i in range(INVOCATIONS - 1):
         duration = 1.0 + (i % 10) * 0.1
         init = COLD_INIT_MS[i] if i < 11 else None
-        wait = HOST_WAIT_MS[i] if i < 11 else None
+        wait = HOST_WAIT_MS[i] if i < 11 and projected else None
         yield LambdaReport(
             request_id=f"req-{i}",
             duration_ms=duration,
@@ -165,7 +167,7 @@ def samples() -> Iterator[Sample]:
             yield DbSample(t=40.7, monolith=6, lambda_=3, total=10)
 
 
-def raw_run() -> RawRun:
+def raw_run(projected: bool = False) -> RawRun:
     cold_us = [round(ms * 1000) for ms in COLD_LATENCY_MS]
     return RawRun(
         meta=meta(),
@@ -191,7 +193,7 @@ def raw_run() -> RawRun:
         timeseries=timeseries(),
         cold_starts=cold_starts(),
         samples=samples(),
-        lambda_reports=lambda_reports(),
+        lambda_reports=lambda_reports(projected),
     )
 
 
@@ -200,6 +202,6 @@ def lambda_latencies_us() -> list[int]:
     return values + [round(ms * 1000) for ms in COLD_LATENCY_MS]
 
 
-def write_synthetic(run_dir: Path) -> Path:
-    write_raw(run_dir, raw_run())
+def write_synthetic(run_dir: Path, projected: bool = False) -> Path:
+    write_raw(run_dir, raw_run(projected))
     return run_dir

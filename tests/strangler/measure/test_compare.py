@@ -63,6 +63,9 @@ def test_compare_runs_both_paths_in_one_run_and_leaves_the_live_table_alone(
     assert monolith["failures"] == 0 and lam["failures"] == 0
     assert lam["cold_starts"] >= 1
     assert lam["init_duration_ms"]["max"] > 0
+    # the local service projects every cold start it served: host run-queue wait taken out
+    assert lam["projected_init_duration_ms"]["count"] == lam["cold_starts_joined"] >= 1
+    assert lam["projected_latency_ms"]["p50"] > 0
     assert lam["concurrency_peak"] >= 1
     assert lam["billed_ms_total"] > 0
     assert monolith["db_connections_peak"] >= 1 and lam["db_connections_peak"] >= 1
@@ -134,15 +137,18 @@ def _assert_rows_show_the_report(rows: dict[str, tuple[str, str]], report: dict[
     )
     for metric, key in (("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("max", "max")):
         for cell, path in zip(rows[f"Latency {metric}"], (monolith, lam), strict=True):
+            # the Lambda path's projected figure first, the measured one beside it if it differs
+            projected, measured = _figures(cell)
+            value = (path.get("projected_latency_ms") or path["latency_ms"])[key]
+            assert projected == pytest.approx(value, abs=0.051 if value < 100 else 0.51)
             value = path["latency_ms"][key]
-            assert cell.endswith(" ms")
-            assert _number(cell) == pytest.approx(value, abs=0.051 if value < 100 else 0.51)
+            assert measured == pytest.approx(value, abs=0.051 if value < 100 else 0.51)
     for cell, path in zip(rows["Throughput"], (monolith, lam), strict=True):
         assert _number(cell) == pytest.approx(path["rps"], abs=0.051)
     assert rows["Cold starts"][0] == "—" and _number(rows["Cold starts"][1]) == lam["cold_starts"]
-    assert _number(rows["Init Duration p50 / max"][1].split(" / ")[1]) == pytest.approx(
-        lam["init_duration_ms"]["max"], abs=0.5
-    )
+    init_projected, init_measured = _figures(rows["Init Duration p50 / max"][1], 1)
+    assert init_projected == pytest.approx(lam["projected_init_duration_ms"]["max"], abs=0.5)
+    assert init_measured == pytest.approx(lam["init_duration_ms"]["max"], abs=0.5)
     workers = report["conditions"]["monolith"]
     assert rows["Peak concurrency"] == (
         f"{workers['workers']} workers x {workers['threads']} threads",
@@ -152,13 +158,26 @@ def _assert_rows_show_the_report(rows: dict[str, tuple[str, str]], report: dict[
         f"{monolith['db_connections_peak']:,}",
         f"{lam['db_connections_peak']:,}",
     )
-    assert _number(rows["Billed duration (mean)"][1]) == pytest.approx(
-        lam["billed_ms_mean"], abs=0.051
-    )
+    billed_projected, billed_measured = _figures(rows["Billed duration (mean)"][1])
+    assert billed_projected == pytest.approx(lam["projected_billed_ms_mean"], abs=0.051)
+    assert billed_measured == pytest.approx(lam["billed_ms_mean"], abs=0.051)
     used, of = rows["Max memory used"][1].split(" of ")
     assert (_number(used), of) == (lam["max_memory_used_mb"], f"{lam['memory_mb']} MB")
     for cell, path in zip(rows["USD per 1M requests"], (monolith, lam), strict=True):
-        assert _number(cell) == pytest.approx(path["cost"]["usd_per_million"], abs=0.005)
+        projected, measured = _figures(cell)
+        assert projected == pytest.approx(path["cost"]["usd_per_million"], abs=0.005)
+        measured_usd = path["cost"].get("measured_usd_per_million") or projected
+        assert measured == pytest.approx(measured_usd, abs=0.005)
+
+
+def _figures(cell: str, index: int = 0) -> tuple[float, float]:
+    """A cell's figure and its measured twin: "A ms projected (B ms measured)", or "A ms" for
+    both. ``index`` picks among "p50 / max" figures."""
+    if " projected (" not in cell:
+        value = _number(cell.split(" / ")[index])
+        return value, value
+    projected, measured = cell.removesuffix(" measured)").split(" projected (")
+    return _number(projected.split(" / ")[index]), _number(measured.split(" / ")[index])
 
 
 class _HtmlReport(HTMLParser):

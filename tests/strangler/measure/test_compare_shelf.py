@@ -124,6 +124,10 @@ def test_compare_runs_the_users_own_locustfile_on_both_paths(shelf: Shelf, tmp_p
         assert set(stats["status_counts"]) == {"200"}
     # the Lambda path's requests reached the function: it started, and it was billed
     assert lam["cold_starts"] >= 1 and lam["billed_ms_total"] > 0
+    # its cold starts projected (host run-queue wait out), the report saying so
+    assert lam["projected_init_duration_ms"]["count"] == lam["cold_starts_joined"] >= 1
+    (run_dir,) = (tmp_path / "reports").iterdir()
+    assert "Lambda figures are projected" in (run_dir / "summary.md").read_text()
     assert shelf.title() == "Dune (loaded)"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from infra.local.lambda_service.invoke_rules import Target, parse_function_name
-from infra.local.lambda_service.limits import cpu_quota_us
+from infra.local.lambda_service.limits import cpu_quota_us, cpu_share
 from infra.local.lambda_service.logformat import (
     Report,
     billed_duration_ms,
@@ -102,6 +102,9 @@ def test_report_record_for_jsonl() -> None:
         "max_memory_mb": 30,
         "init_ms": 100.0,
         "init_run_queue_wait_ms": None,
+        "init_cpu_ms": None,
+        "init_vcpus": None,
+        "init_throttled_ms": None,
         "projected_init_ms": None,
         "suppressed_init_ms": None,
         "status": "error",
@@ -149,9 +152,9 @@ def test_scale_window_slides() -> None:
 
 
 def test_cpu_quota_is_proportional_to_memory() -> None:
-    assert cpu_quota_us(1769) == 100_000
-    assert cpu_quota_us(3538) == 200_000
-    assert cpu_quota_us(128) == 100_000 * 128 // 1769
+    assert cpu_quota_us(cpu_share(1769)) == 100_000
+    assert cpu_quota_us(cpu_share(3538)) == 200_000
+    assert cpu_quota_us(cpu_share(128)) == round(100_000 * 128 / 1769)
 
 
 def test_function_name_forms() -> None:
