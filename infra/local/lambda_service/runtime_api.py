@@ -67,11 +67,14 @@ class RuntimeBackend(Protocol):
         once the sandbox is gone."""
         ...
 
-    def next_invocation(self, deliver: Callable[[Invocation], None]) -> bool:
-        """Block until ``deliver`` has sent one event; False when the sandbox is stopping.
+    def next_invocation(self, deliver: Callable[[Invocation | None], None]) -> None:
+        """Park the runtime's ``/next``; returns at once. ``deliver`` is called once: with the
+        next event (by the invoking thread, which writes it straight to the runtime's socket),
+        or with None when the sandbox stops (the runtime gets 410).
 
-        The invoking thread calls ``deliver`` itself: writing the event straight to the
-        runtime's socket saves a thread hand-off (~70 us) on every warm invoke.
+        The connection's thread goes straight back to reading the socket, where the runtime's
+        result arrives: a thread that waited for the delivery instead would be woken once
+        more on every warm invoke (a GIL hand-off and a futex wake-up, for nothing).
         """
         ...
 
@@ -97,12 +100,27 @@ class _RuntimeHandler(FastHandler):
         if self.path != NEXT_PATH:
             self.reply(404, _error_body("NotFound", self.path), _JSON)
             return
-        if not self.backend.next_invocation(self._deliver):
+        if not self.close_connection:
+            self.backend.next_invocation(self._deliver)
+            return
+        # The runtime closes after this answer: the socket stays open until it is written.
+        sent = threading.Event()
+
+        def deliver_then_close(invocation: Invocation | None) -> None:
+            try:
+                self._deliver(invocation)
+            finally:
+                sent.set()
+
+        self.backend.next_invocation(deliver_then_close)
+        sent.wait()
+
+    def _deliver(self, invocation: Invocation | None) -> None:
+        if invocation is None:
             self.close_connection = True
             self.reply(410, _error_body("SandboxShutdown", "sandbox is stopping"), _JSON)
-
-    def _deliver(self, invocation: Invocation) -> None:
-        self.reply(200, invocation.payload, invocation.next_headers())
+        else:
+            self.reply(200, invocation.payload, invocation.next_headers())
 
     def protocol_error(self, error: HttpProtocolError) -> None:
         if error.status == 413:

@@ -162,7 +162,7 @@ class Sandbox:
         self._init_sample: InitSample | None = None
         self._init_error: tuple[bytes, str] | None = None
         self._pending: Invocation | None = None
-        self._deliver: Callable[[Invocation], None] | None = None
+        self._deliver: Callable[[Invocation | None], None] | None = None
         self._current_id: str | None = None
         self._result: tuple[InvokeStatus, bytes, str | None] | None = None
         self._returncode: int | None = None
@@ -296,6 +296,7 @@ class Sandbox:
         """Stop the process (SIGTERM, then SIGKILL after ``grace_s``) and release everything."""
         with self._cond:
             self._closed = True
+            self._refuse_parked()
             self._cond.notify_all()
         if self._process is not None:
             self._signal(signal.SIGTERM)
@@ -316,19 +317,17 @@ class Sandbox:
                 return None
             return self._process.pid
 
-    def next_invocation(self, deliver: Callable[[Invocation], None]) -> bool:
+    def next_invocation(self, deliver: Callable[[Invocation | None], None]) -> None:
         with self._cond:
             if self._init_ms is None:
                 self._init_ms = (time.monotonic() - self._started_at) * 1000
                 self._end_init(self._init_ms)
             self._deliver = deliver
-            if self._pending is not None:
+            if self._closed:
+                self._refuse_parked()
+            elif self._pending is not None:
                 self._send_pending()
             self._cond.notify_all()
-            self._cond.wait_for(lambda: self._deliver is None or self._closed)
-            delivered = self._deliver is None
-            self._deliver = None
-            return delivered
 
     def _end_init(self, init_ms: float) -> None:
         """Record what the kernel says about the init; the handler gets the memory's share."""
@@ -346,6 +345,13 @@ class Sandbox:
         if self._cgroup is not None:
             with contextlib.suppress(OSError):
                 self._cgroup.set_vcpus(cpu_share(memory))
+
+    def _refuse_parked(self) -> None:
+        """Answer a parked ``/next`` with 410 (the sandbox stops); caller holds the lock."""
+        deliver, self._deliver = self._deliver, None
+        if deliver is not None:
+            with contextlib.suppress(OSError):
+                deliver(None)
 
     def _send_pending(self) -> None:
         """Write the pending event to the runtime's parked ``/next``; caller holds the lock."""
@@ -394,6 +400,7 @@ class Sandbox:
             self._oom_killed = oom_killed
             self._returncode = returncode
             self._closed = True
+            self._deliver = None  # the runtime's connection went with its process
             self._cond.notify_all()
         self._cleanup()
         self._on_exit(self)

@@ -72,9 +72,8 @@ class _Backend:
     def runtime_pid(self) -> int:
         return os.getpid()  # this test process plays the sandbox's runtime
 
-    def next_invocation(self, deliver: Callable[[Invocation], None]) -> bool:
+    def next_invocation(self, deliver: Callable[[Invocation | None], None]) -> None:
         deliver(Invocation("abc", b'{"n": 1}', 0, "arn:aws:lambda:::function:f", "Root=1"))
-        return True
 
     def post_response(self, request_id: str, body: bytes) -> bool:
         self.responses.append(body)
