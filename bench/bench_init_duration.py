@@ -1,6 +1,7 @@
 """Init Duration of the Wild Rydes function, the first request's latency, and where init goes.
 
     .venv/bin/python bench/bench_init_duration.py [--cold-starts 20] [--importtime-runs 5]
+    .venv/bin/python bench/bench_init_duration.py --herd 20 [--solo 10] [--herds 3]
 
 Real parts only: an embedded PostgreSQL (migrated, seeded), the local Lambda service, and
 ``serverless.handler.handler`` (Mangum around the Django ASGI app) in awslambdaric sandboxes.
@@ -18,6 +19,12 @@ Real parts only: an embedded PostgreSQL (migrated, seeded), the local Lambda ser
    environment (median over --importtime-runs), summarised by top cumulative imports and by
    package; and the wall-clock phases of a sandbox's life in one process (interpreter, runtime
    client, handler import, first request, warm request) with the imports each phase triggers.
+3. ``--herd N`` (instead of 1 and 2): the projection validated. --solo cold starts one at a
+   time (a fresh service each) against --herds bursts of N simultaneous cold starts on one
+   service (N threads invoking at once, 512 MB under the local limits): Init Duration p50 as
+   measured and as projected (reports.jsonl's ``projected_init_ms``: the host's run-queue
+   wait taken out), each as a ratio of the solo p50. Target: the herd's projected p50 within
+   25% of the solo p50, while its measured p50 is several times it.
 """
 
 from __future__ import annotations
@@ -327,6 +334,83 @@ def print_cold_starts(
         print(f"  {label:<30}p50 {p50:7.1f} ms  {verdict} ({p50 / TARGET_INIT_P50_MS:.2f}x target)")
 
 
+# -- 3. solo vs herd: the projection validated ---------------------------------------------------
+
+HERD_MEMORY_MB = 512
+HERD_TOLERANCE = 0.25
+
+
+def herd(database_url: str, log_dir: Path, size: int) -> list[dict[str, Any]]:
+    """``size`` cold starts at once on one service: their reports.jsonl records."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = ServiceSettings(port=0, log_dir=str(log_dir), enforce_limits="auto")
+    body = json.dumps(api_event("/unicorns", demo_token())).encode()
+
+    def one(_: int) -> Invoked:
+        conn = http.client.HTTPConnection(urlsplit(service.url).netloc, timeout=120)
+        try:
+            return invoke(conn, body)
+        finally:
+            conn.close()
+
+    spec = function_spec(database_url, HERD_MEMORY_MB)
+    with LambdaService(settings, [spec]) as service, ThreadPoolExecutor(size) as pool:
+        results = list(pool.map(one, range(size)))
+    for result in results:
+        if (problem := result.problem()) is not None:
+            raise SystemExit(f"herd invoke failed: {problem}")
+    reports = read_reports(log_dir)
+    records = [reports[r.headers["x-amzn-requestid"]] for r in results]
+    if any(r["init_ms"] is None for r in records):
+        raise SystemExit("a herd invoke was not a cold start")
+    return records
+
+
+def solo(database_url: str, log_dir: Path) -> dict[str, Any]:
+    start = one_cold_start(database_url, HERD_MEMORY_MB, "auto", log_dir)
+    return read_reports(log_dir)[start.request_id]
+
+
+def run_herd(database_url: str, work: Path, size: int, solos: int, herds: int) -> None:
+    print(f"\nsolo vs herd: {solos} cold starts alone, {herds} x {size} at once, ")
+    print(f"{HERD_MEMORY_MB} MB, limits {limits_mode('auto')}, GET /unicorns as rider demo")
+    one_cold_start(database_url, 512, "off", work / "logs-warmup")  # page cache, .pyc files
+    alone: list[dict[str, Any]] = []
+    crowd: list[dict[str, Any]] = []
+    for index in range(max(solos, herds)):  # interleaved, so drift hits both alike
+        if index < solos:
+            alone.append(solo(database_url, work / f"logs-solo-{index}"))
+        if index < herds:
+            crowd.extend(herd(database_url, work / f"logs-herd-{index}", size))
+        print(f"  round {index + 1} done", file=sys.stderr, flush=True)
+    header = f"{'':<26}{'n':>4}{'p50':>9}{'p90':>9}{'max':>9}{'/ solo p50':>12}"
+    base = percentile([r["init_ms"] for r in alone], 0.5)
+    print(header)
+    for label, rows, key in (
+        ("solo, measured", alone, "init_ms"),
+        ("solo, projected", alone, "projected_init_ms"),
+        (f"herd of {size}, measured", crowd, "init_ms"),
+        (f"herd of {size}, projected", crowd, "projected_init_ms"),
+        (f"herd of {size}, run-queue", crowd, "init_run_queue_wait_ms"),
+        (f"herd of {size}, CPU", crowd, "init_cpu_ms"),
+    ):
+        values = [float(r[key]) for r in rows]
+        p50 = percentile(values, 0.5)
+        print(
+            f"{label:<26}{len(values):>4}{p50:>9.1f}{percentile(values, 0.9):>9.1f}"
+            f"{max(values):>9.1f}{p50 / base:>11.2f}x"
+        )
+    projected = percentile([float(r["projected_init_ms"]) for r in crowd], 0.5)
+    measured = percentile([float(r["init_ms"]) for r in crowd], 0.5)
+    met = abs(projected / base - 1) <= HERD_TOLERANCE
+    print(
+        f"\ntarget: herd projected p50 within {HERD_TOLERANCE:.0%} of solo p50: "
+        f"{'MET' if met else 'MISSED'} ({projected / base - 1:+.0%}); "
+        f"herd measured p50 is {measured / base:.1f}x solo"
+    )
+
+
 # -- 2. where init goes ------------------------------------------------------------------------
 
 # One sandbox's life in one process, phase by phase; markers split -X importtime's output.
@@ -516,15 +600,28 @@ def main() -> None:
     parser.add_argument(
         "--importtime-runs", type=int, default=5, help="runs of the import breakdown (5)"
     )
+    parser.add_argument(
+        "--herd",
+        type=int,
+        metavar="N",
+        help="instead: solo cold starts vs N simultaneous ones (the projection validated)",
+    )
+    parser.add_argument("--solo", type=int, default=10, help="with --herd: solo cold starts (10)")
+    parser.add_argument("--herds", type=int, default=3, help="with --herd: herds to run (3)")
     args = parser.parse_args()
     if args.cold_starts < 1 or args.importtime_runs < 1:
         parser.error("--cold-starts and --importtime-runs must be >= 1")
+    if args.herd is not None and (args.herd < 2 or args.solo < 1 or args.herds < 1):
+        parser.error("--herd must be >= 2, --solo and --herds >= 1")
     print(machine_line())
     with (
         tempfile.TemporaryDirectory(prefix="bench-init-") as tmp,
-        wildrydes_database(Path(tmp)) as url,
+        wildrydes_database(Path(tmp), max_connections=max(100, 4 * (args.herd or 0))) as url,
     ):
         work = Path(tmp)
+        if args.herd is not None:
+            run_herd(url, work, args.herd, args.solo, args.herds)
+            return
         print(f"cold starts: {args.cold_starts} per configuration, GET /unicorns as rider demo")
         results = run_cold_starts(url, work, args.cold_starts)
         print_cold_starts(results)

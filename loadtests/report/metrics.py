@@ -20,6 +20,7 @@ from loadtests.report.raw import (
     LOWEST_US,
     ColdStart,
     DbSample,
+    HostSample,
     LambdaReport,
     LambdaSample,
     Sample,
@@ -312,6 +313,61 @@ class DbSecond:
     total: int
 
 
+# A run's host counts as saturated when this share of its samples (at least one) found more
+# runnable tasks than cores: the cold-start herds that matter last seconds, not the whole run.
+SATURATED_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class HostStats:
+    """This host's CPUs over the run, from the sampler's /proc/stat and /proc/loadavg rows."""
+
+    samples: int
+    saturated_samples: int  # runnable tasks > cores
+    cores: int
+    runnable_peak: int
+    runnable_mean: float
+    busy_pct_mean: float
+    busy_pct_peak: float
+    load1_peak: float
+    seconds: tuple[tuple[int, int, float], ...]  # (t, runnable, busy %) per sample
+
+    @property
+    def saturated(self) -> bool:
+        return self.saturated_samples >= max(1, SATURATED_SHARE * self.samples)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "saturated": self.saturated,
+            "samples": self.samples,
+            "saturated_samples": self.saturated_samples,
+            "cores": self.cores,
+            "runnable_peak": self.runnable_peak,
+            "runnable_mean": round(self.runnable_mean, 2),
+            "busy_pct_mean": round(self.busy_pct_mean, 1),
+            "busy_pct_peak": self.busy_pct_peak,
+            "load1_peak": self.load1_peak,
+        }
+
+
+def summarize_host(samples: Iterable[HostSample]) -> HostStats | None:
+    """None when the run has no host samples (older runs, hosts without /proc)."""
+    rows = sorted(samples, key=lambda r: r.t)
+    if not rows:
+        return None
+    return HostStats(
+        samples=len(rows),
+        saturated_samples=sum(1 for r in rows if r.runnable > r.cores),
+        cores=max(r.cores for r in rows),
+        runnable_peak=max(r.runnable for r in rows),
+        runnable_mean=sum(r.runnable for r in rows) / len(rows),
+        busy_pct_mean=sum(r.busy_pct for r in rows) / len(rows),
+        busy_pct_peak=max(r.busy_pct for r in rows),
+        load1_peak=max(r.load1 for r in rows),
+        seconds=tuple((int(r.t), r.runnable, r.busy_pct) for r in rows),
+    )
+
+
 @dataclass(frozen=True)
 class SampleStats:
     concurrency_peak: int
@@ -323,6 +379,7 @@ class SampleStats:
     db_peak_total: int
     lambda_seconds: tuple[LambdaSecond, ...]
     db_seconds: tuple[DbSecond, ...]
+    host: HostStats | None = None
 
 
 def _delta(previous: int | None, current: int) -> int:
@@ -337,6 +394,7 @@ def summarize_samples(samples: Iterable[Sample]) -> SampleStats:
     db: dict[int, DbSecond] = {}
     last_throttles: int | None = None
     last_cold: int | None = None
+    host: list[HostSample] = []  # one small row a second: grows with the run's length
     for sample in samples:
         second = int(sample.t)
         if isinstance(sample, LambdaSample):
@@ -362,6 +420,8 @@ def summarize_samples(samples: Iterable[Sample]) -> SampleStats:
                 lambda_=max(sample.lambda_, seen_db.lambda_ if seen_db else 0),
                 total=max(sample.total, seen_db.total if seen_db else 0),
             )
+        elif isinstance(sample, HostSample):
+            host.append(sample)
     lambda_rows = tuple(lam[t] for t in sorted(lam))
     db_rows = tuple(db[t] for t in sorted(db))
     return SampleStats(
@@ -374,4 +434,5 @@ def summarize_samples(samples: Iterable[Sample]) -> SampleStats:
         db_peak_total=max((r.total for r in db_rows), default=0),
         lambda_seconds=lambda_rows,
         db_seconds=db_rows,
+        host=summarize_host(host),
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from loadtests.report.metrics import ColdStartStats, InvocationStats, Latency, SampleStats
 from loadtests.report.raw import RunMeta, SecondRow
+from loadtests.report.saturation import Saturation, saturation
 from loadtests.report.tracing import TraceSection
 from loadtests.report.verdict import Verdict
 
@@ -74,6 +75,11 @@ class LambdaDetail:
     throttles: int  # requests the client saw refused because Lambda throttled
     gateway_throttles: int
     memory_mb: int
+
+    def host_seconds(self) -> tuple[tuple[int, int, float], ...]:
+        """(t, runnable, busy %) per host sample; empty when the run has none."""
+        host = self.samples.host
+        return host.seconds if host is not None else ()
 
     def cold_start_rate(self, requests: int) -> float:
         return self.cold_starts.count / requests if requests else 0.0
@@ -175,6 +181,7 @@ class Series:
                 for s in detail.samples.lambda_seconds
             ],
             "db": [[d.t, d.monolith, d.lambda_, d.total] for d in detail.samples.db_seconds],
+            "host": [list(row) for row in detail.host_seconds()],
         }
 
 
@@ -193,6 +200,11 @@ class Report:
 
     def path(self, name: str) -> PathReport:
         return self.lambda_ if name == "lambda" else self.monolith
+
+    @property
+    def saturation(self) -> Saturation | None:
+        """The host-saturation notice at the top of the report, when the host was saturated."""
+        return saturation(self.detail.samples.host)
 
     def conditions(self) -> dict[str, Any]:
         m = self.meta
@@ -237,6 +249,8 @@ class Report:
             "paths": {"monolith": self.monolith.to_json(), "lambda": lam},
             "cost": self.cost.to_json() if self.cost is not None else None,
             "cost_note": self.cost_note,
+            "host": host.to_json() if (host := self.detail.samples.host) else None,
+            "host_saturation": self.saturation.to_json() if self.saturation else None,
             "conditions": self.conditions(),
             "verdict": self.verdict.to_json(),
             "series": self.series.to_json(self.detail),

@@ -130,7 +130,19 @@ class DbSample(RawRecord):
     kind: Literal["db"] = "db"
 
 
-Sample = LambdaSample | DbSample
+class HostSample(RawRecord):
+    """This host's CPUs at time t: runnable tasks (``/proc/stat`` procs_running, the sampler
+    itself left out), the cores, CPU busy % since the previous sample, the 1-minute load."""
+
+    t: float
+    runnable: int
+    cores: int
+    busy_pct: float
+    load1: float
+    kind: Literal["host"] = "host"
+
+
+Sample = LambdaSample | DbSample | HostSample
 
 
 class LambdaReport(RawRecord):

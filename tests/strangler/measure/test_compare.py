@@ -76,6 +76,11 @@ def test_compare_runs_both_paths_in_one_run_and_leaves_the_live_table_alone(
 
     summary = (run_dir / "summary.md").read_text()
     assert f"`{report['run_id']}`: `/rides`, monolith vs Lambda" in summary
+    # the host's CPUs were sampled each second; saturation, when there was some, is said
+    host = report["host"]
+    assert host["samples"] >= 5 and host["cores"] >= 1 and host["busy_pct_peak"] > 0
+    assert ("**Host saturated.**" in summary) is host["saturated"]
+    assert (report["host_saturation"] is not None) is host["saturated"]
     rows = _markdown_table(summary)
     _assert_rows_show_the_report(rows, report)
     assert f"**Verdict:** {report['verdict']['text']}" in summary.splitlines()

@@ -127,7 +127,10 @@ def test_compare_runs_the_users_own_locustfile_on_both_paths(shelf: Shelf, tmp_p
     # its cold starts projected (host run-queue wait out), the report saying so
     assert lam["projected_init_duration_ms"]["count"] == lam["cold_starts_joined"] >= 1
     (run_dir,) = (tmp_path / "reports").iterdir()
-    assert "Lambda figures are projected" in (run_dir / "summary.md").read_text()
+    summary = (run_dir / "summary.md").read_text()
+    assert "Lambda figures are projected" in summary
+    assert report["host"]["samples"] >= 1
+    assert ("**Host saturated.**" in summary) is report["host"]["saturated"]
     assert shelf.title() == "Dune (loaded)"
 
 
