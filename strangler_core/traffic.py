@@ -95,6 +95,12 @@ def captured(
     )
 
 
+def wire_field(text: str) -> str:
+    """A header field given as text (a HAR file, the command line) as captured ones are held:
+    its UTF-8 bytes, one character per byte (latin-1)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
 def redacted_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Headers fit to print: credential values replaced."""
     return [(k, REDACTED if k.lower() in CREDENTIAL_HEADERS else v) for k, v in headers]
@@ -215,7 +221,7 @@ def from_har(document: Mapping[str, Any], source: str = "HAR") -> list[CapturedR
             request = entry["request"]
             parts = urlsplit(request["url"])
             headers = [
-                (str(h["name"]), str(h["value"]))
+                (wire_field(str(h["name"])), wire_field(str(h["value"])))
                 for h in request.get("headers", [])
                 if not str(h["name"]).startswith(":")
             ]

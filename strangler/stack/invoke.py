@@ -11,6 +11,7 @@ from typing import Any
 
 from strangler_core.errors import StranglerError
 from strangler_core.profile import Headers
+from strangler_core.traffic import wire_field
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def http_event(method: str, path: str, headers: Headers, body: str | None) -> di
 
     raw_path, _, raw_query = path.partition("?")
     sent = [("host", "127.0.0.1"), ("user-agent", "strangler-invoke")]
-    sent += [(name.lower(), value) for name, value in headers]
+    sent += [(wire_field(name.lower()), wire_field(value)) for name, value in headers]
     if body is not None:
         sent.append(("content-type", "application/json"))
     request = GatewayRequest(

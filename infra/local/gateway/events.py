@@ -42,6 +42,8 @@ class GatewayRequest:
     raw_path: str
     raw_query: str
     headers: Headers
+    """As on the wire, one character per byte (latin-1), the way the strict HTTP/1.1 layer and
+    the traffic capture hold them; ``build_event`` decodes them (``header_text``)."""
     body: bytes
     source_ip: str
     request_id: str
@@ -66,6 +68,16 @@ def is_text_content_type(content_type: str | None) -> bool:
     return media.startswith("text/") or media in _TEXT_TYPES or media.endswith(("+json", "+xml"))
 
 
+def header_text(field: str) -> str:
+    """A header field (one character per byte) as the event carries it: its bytes read as UTF-8.
+
+    The event is JSON, which is Unicode text, and the Invoke API refuses a payload that is not
+    valid UTF-8: a byte that is not part of a UTF-8 sequence cannot reach the function as it
+    came. It arrives as U+FFFD, the replacement character, as in events API Gateway delivers.
+    """
+    return field.encode("latin-1").decode("utf-8", "replace")
+
+
 def format_request_time(epoch_ms: int) -> str:
     """``23/Nov/2026:14:00:00 +0000``, the format of ``requestContext.time``."""
     t = time.gmtime(epoch_ms // 1000)
@@ -80,8 +92,8 @@ def build_event(request: GatewayRequest, api: ApiContext) -> dict[str, Any]:
     """The event API Gateway sends to a function with payload format version 2.0."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
-    for name, value in request.headers:
-        key = name.lower()
+    for raw_name, raw_value in request.headers:
+        key, value = header_text(raw_name).lower(), header_text(raw_value)
         if key == "cookie":
             cookies.extend(c for c in value.split("; ") if c)
         elif key in headers:

@@ -25,14 +25,20 @@ AIOHTTP_LINE_LIMIT = 4 * MAX_REQUEST_HEAD
 below, which answers 431 past the quota (aiohttp itself would say 400)."""
 
 
+def wire_fields(request: web.BaseRequest) -> list[tuple[str, str]]:
+    """``request``'s header fields as received, one character per byte (latin-1), as the fast
+    path holds them. (aiohttp's ``request.headers`` read bytes that are not UTF-8 as lone
+    surrogates, which no encoder takes.)"""
+    return [
+        (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.raw_headers
+    ]
+
+
 def protocol_error(request: web.BaseRequest) -> HttpProtocolError | None:
     """Why the strict layer refuses ``request``'s head, or None."""
     version = request.version
-    fields = [
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.raw_headers
-    ]
     head = request_head(
-        request.method, request.raw_path, fields, f"{version.major}.{version.minor}"
+        request.method, request.raw_path, wire_fields(request), f"{version.major}.{version.minor}"
     )
     try:
         parse_request_head(head)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -175,3 +177,44 @@ def test_flip_under_load_answers_every_request(running: tuple[Config, dict[str, 
     assert len(results) >= rate * duration_s * 0.5  # answered, not dropped
     assert statuses == {200: len(results)}, statuses
     assert served["monolith"] > 0 and served["lambda"] > 0, served
+
+
+def raw_get(gateway_url: str, path: str, header_lines: bytes) -> tuple[bytes, bytes, bytes]:
+    """GET over a raw socket, so header bytes go out exactly as given: status line, the
+    x-strangler-target header line, body."""
+    parsed = urllib.parse.urlsplit(gateway_url)
+    head = b"GET %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n" % (
+        path.encode(),
+        parsed.netloc.encode(),
+        header_lines,
+    )
+    with socket.create_connection((parsed.hostname, parsed.port), timeout=60) as sock:
+        sock.sendall(head)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head_bytes, _, body = answer.partition(b"\r\n\r\n")
+    lines = head_bytes.split(b"\r\n")
+    target = next(line for line in lines if line.lower().startswith(b"x-strangler-target:"))
+    return lines[0], target.split(b":", 1)[1].strip(), body
+
+
+def test_a_header_byte_that_is_not_utf8_gets_the_same_answer_on_both_paths(
+    running: tuple[Config, dict[str, Any]],
+) -> None:
+    """The Lambda path is Mangum around the same Django: a header value it cannot encode was a
+    function error (502) where the monolith answered 200. The gateway's event carries such a
+    byte as U+FFFD, as API Gateway does (see tests/infra/local/gateway/test_events.py,
+    ``test_header_bytes_reach_the_function_as_utf8_and_invalid_ones_as_u_fffd``)."""
+    config, status = running
+    gateway = status["gateway"]
+    headers = b"Authorization: Bearer %s\r\nX-Note: caf\xe9\r\n" % demo_token(config).encode()
+    status_line, target, monolith_body = raw_get(gateway, "/unicorns", headers)
+    assert (status_line, target) == (b"HTTP/1.1 200 OK", b"monolith")
+    migrate(config, "/unicorns")
+    try:
+        status_line, target, lambda_body = raw_get(gateway, "/unicorns", headers)
+    finally:
+        rollback(config, "/unicorns")
+    assert (status_line, target) == (b"HTTP/1.1 200 OK", b"lambda")
+    assert json.loads(lambda_body) == json.loads(monolith_body)

@@ -17,6 +17,7 @@ from infra.local.gateway.integrations import Call
 from infra.local.gateway.lambda_client import COLD_START_HEADER, LambdaIntegration
 from infra.local.gateway.relay import ResponseSink
 from infra.local.gateway.responses import Response
+from infra.local.gateway.strict import wire_fields
 from infra.local.gateway.tracing import TRACE_HEADER
 from strangler_core.matching import Match
 
@@ -38,7 +39,7 @@ class AwsProxy:
             call.match,
             request.method,
             request.raw_path,
-            request.headers.items(),
+            wire_fields(request),
             call.body or b"",
             exchange=call.exchange,
             server_port=call.server_port,

@@ -15,6 +15,7 @@ from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call
 from infra.local.gateway.passthrough import CHUNK_SIZE, STREAM_THRESHOLD, Passthrough
 from infra.local.gateway.relay import AiohttpSink, ResponseSink, relay
+from infra.local.gateway.strict import wire_fields
 from strangler_core.matching import Match
 from strangler_core.routes import MONOLITH_TARGET, Route
 
@@ -37,7 +38,7 @@ class HttpProxy:
             call.match.route,
             request.method,
             request.raw_path,
-            request.headers,
+            CIMultiDict(wire_fields(request)),
             _iter_body(request.content) if call.body is None else call.body,
             exchange=call.exchange,
             server_port=call.server_port,

@@ -127,6 +127,30 @@ def test_existing_x_forwarded_for_is_appended_to() -> None:
     assert event["headers"]["x-forwarded-for"] == "10.0.0.1, 192.0.2.1"
 
 
+def test_header_bytes_reach_the_function_as_utf8_and_invalid_ones_as_u_fffd() -> None:
+    """The event is JSON, and the Invoke API refuses a payload that is not valid UTF-8 (AWS
+    Lambda API Reference, "Invoke": InvalidRequestContentException, "Could not parse payload into
+    json: Invalid UTF-8 middle byte", as reported in
+    github.com/aws-samples/aws-waf-ipset-auto-update-aws-ip-ranges/issues/1). So a header byte
+    that is not UTF-8 cannot reach the function as sent: events from AWS carry U+FFFD in its
+    place (code point 65533 in a header value, github.com/lukeshay/astro-aws/issues/155), and
+    valid UTF-8 decoded (github.com/honojs/hono/issues/4432). Headers arrive one character
+    per byte, as the strict HTTP/1.1 layer and the capture hold them."""
+    headers = [
+        ("X-Note", "caf\xe9"),  # latin-1 é: not UTF-8
+        ("X-City", "Torrej\xc3\xb3n"),  # UTF-8 ó
+        ("Cookie", "who=\xff"),
+        ("User-Agent", "Beno\xeet"),
+    ]
+    event = build_event(_request(headers=headers), ApiContext())
+    assert event["headers"]["x-note"] == "caf\ufffd"
+    assert event["headers"]["x-city"] == "Torrejón"
+    assert event["cookies"] == ["who=\ufffd"]
+    assert event["requestContext"]["http"]["userAgent"] == "Beno\ufffdt"
+    # every string of the event encodes as UTF-8, as a function's runtime will need it to
+    json.dumps(event, ensure_ascii=False).encode("utf-8")
+
+
 def test_text_content_types() -> None:
     assert is_text_content_type("application/xml")
     assert not is_text_content_type("multipart/form-data; boundary=x")

@@ -94,6 +94,24 @@ def test_raw_query_string_is_sent_as_received(gateway: RunningGateway) -> None:
     assert event["queryStringParameters"] == {"s": "a b", "p": "%", "q": "+ ", "e": "café"}
 
 
+@pytest.mark.parametrize("connection", [b"keep-alive", b"close"], ids=["fast-path", "aiohttp"])
+def test_a_header_byte_that_is_not_utf8_reaches_the_function_as_u_fffd(
+    gateway: RunningGateway, connection: bytes
+) -> None:
+    """What API Gateway does with such a byte: see test_events.py
+    (``test_header_bytes_reach_the_function_as_utf8_and_invalid_ones_as_u_fffd``). The Invoke
+    request then holds no lone surrogate, which a runtime could not encode (Mangum encodes every
+    header value)."""
+    head = (
+        b"GET /fn/echo HTTP/1.1\r\nHost: x\r\nX-Note: caf\xe9\r\n"
+        b"X-City: Torrej\xc3\xb3n\r\nConnection: %s\r\n\r\n" % connection
+    )
+    [answer] = exchange(("127.0.0.1", gateway.port), head, expect_close=False)
+    assert answer.status == 201
+    event = json.loads(answer.body)
+    assert (event["headers"]["x-note"], event["headers"]["x-city"]) == ("caf\ufffd", "Torrejón")
+
+
 @pytest.mark.parametrize(
     ("function", "status", "message"),
     [

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from tests.http1_cases import exchange
 from tests.infra.local.gateway.conftest import BIG_BODY, RunningGateway
 
 
@@ -31,6 +32,19 @@ def test_method_path_query_and_body_pass_through(gateway: RunningGateway) -> Non
     assert echo["method"] == "PUT"
     assert echo["path"] == "/some/path%20x?a=1&a=2&b=%2F&empty="
     assert base64.b64decode(echo["body"]) == binary  # type: ignore[arg-type]
+
+
+_NOTE = b"GET /echo HTTP/1.1\r\nHost: x\r\nX-Note: caf\xe9\r\nConnection: %s\r\n\r\n"
+
+
+@pytest.mark.parametrize("connection", [b"keep-alive", b"close"], ids=["fast-path", "aiohttp"])
+def test_header_bytes_that_are_not_utf8_pass_through_as_sent(
+    gateway: RunningGateway, connection: bytes
+) -> None:
+    [answer] = exchange(("127.0.0.1", gateway.port), _NOTE % connection, expect_close=False)
+    assert answer.status == 200
+    # the upstream (http.server) reads header bytes as latin-1, one character each
+    assert ["X-Note", "caf\xe9"] in json.loads(answer.body)["headers"]
 
 
 def test_headers_hop_by_hop_removed_and_forwarded_added(gateway: RunningGateway) -> None:
