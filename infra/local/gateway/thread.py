@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 from infra.local.gateway.server import Gateway
 from infra.local.gateway.settings import GatewaySettings
@@ -20,10 +21,17 @@ async def _cancel_other_tasks() -> None:
 class GatewayThread:
     """``start()`` returns the URL once the gateway listens, or raises what start-up raised."""
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        *,
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+    ) -> None:
+        """``loop_factory``: ``uvloop.new_event_loop`` runs it on the loop a gateway process
+        uses (``runner.install_fast_loop``)."""
         self.settings = settings
         self.gateway: Gateway | None = None
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop_factory()
         self._thread = threading.Thread(target=self._loop.run_forever, name="gateway", daemon=True)
 
     def start(self) -> str:

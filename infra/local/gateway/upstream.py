@@ -4,19 +4,22 @@ aiohttp's client costs ~0.3 ms of CPU per request here (cookies, redirects, trac
 more than the rest of the gateway together; the passthrough needs none of that. This client
 writes the request head in one write, parses the answer with the strict layer
 (``strangler_core.http1``), and hands the body over as it arrives (Content-Length, chunked or
-until-close), with read flow control. An answer that breaks RFC 9112 raises
-``HttpProtocolError`` (status 502) and closes the connection.
+until-close), with read flow control. A large request body is streamed with write flow control
+and stops when the upstream answers early (``_Connection.upload``). An answer that breaks
+RFC 9112 raises ``HttpProtocolError`` (status 502) and closes the connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from strangler_core.http1 import ChunkedDecoder, HttpProtocolError, parse_response_head
 
 HIGH_WATER = 1024 * 1024
+CHUNK = 64 * 1024
 MAX_CHUNKED_BODY = 1 << 62  # no limit of its own: bodies are streamed, never held whole
 
 
@@ -48,6 +51,30 @@ def _interim(status: int) -> bool:
     return 100 <= status < 200 and status != 101
 
 
+def _duplicate(transport: asyncio.Transport) -> socket.socket | None:
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        return None
+    spare = sock.dup()
+    spare.setblocking(False)
+    return spare
+
+
+def _answering(spare: socket.socket | None, transport: asyncio.Transport) -> bool:
+    """The upstream has begun to answer, or closed (the event loop may not have read it yet:
+    a write now could meet the reset that follows an answer, and end the transport first)."""
+    if transport.is_closing():
+        return True
+    if spare is None:
+        return False
+    try:
+        return bool(spare.recv(1, socket.MSG_PEEK))
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
 class _Connection(asyncio.Protocol):
     def __init__(self, pool: UpstreamPool, key: tuple[str, int]) -> None:
         self._pool, self._key = pool, key
@@ -66,12 +93,16 @@ class _Connection(asyncio.Protocol):
         self._head_only = False
         self._error: Exception | None = None
         self._buffered = 0
+        self._drained: asyncio.Future[None] | None = None  # set while writing is paused
+        self._spare: socket.socket | None = None  # a duplicate descriptor while uploading
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
+        self.resume_writing()
+        self._salvage()
         self._pool.forget(self)
         if self._until_close and not self._done and self._error is None:
             self._finish()  # body framed by connection close
@@ -95,9 +126,53 @@ class _Connection(asyncio.Protocol):
         self._transport.write(head + body if body else head)
         return self._head
 
-    def write(self, data: bytes) -> None:
-        assert self._transport is not None
-        self._transport.write(data)
+    async def upload(self, chunks: AsyncIterator[bytes]) -> None:
+        """Stream a request body after its head, as fast as the upstream reads it.
+
+        RFC 9112 §9.5: a client sending a body watches for an answer while it sends. Once the
+        upstream has answered (or closed), it has what it wanted of the body: the rest is not
+        sent. The connection is not reused, even when the whole body went out: an upstream
+        that answered without reading it all may close it then (gunicorn does, although its
+        answer says keep-alive).
+        """
+        transport = self._transport
+        assert transport is not None
+        self._keep_alive = False
+        spare = self._spare = _duplicate(transport)
+        async for chunk in chunks:
+            if self._head is None or self._head.done() or _answering(spare, transport):
+                return
+            transport.write(chunk)
+            if self._drained is not None:
+                await self._drained
+
+    def _salvage(self) -> None:
+        """Read what the kernel still holds for a connection whose transport is gone.
+
+        An upstream that answers before reading the whole body and then closes makes the
+        kernel reset the connection; a write that meets the reset ends the transport before
+        it has read the answer that came first. The duplicate descriptor still can.
+        """
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return
+        with spare:
+            while not self._done:
+                try:
+                    data = spare.recv(CHUNK)
+                except OSError:  # nothing more (or the reset itself, once the data is read)
+                    return
+                if not data:
+                    return
+                self.data_received(data)
+
+    def pause_writing(self) -> None:
+        self._drained = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+        self._drained = None
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
@@ -117,7 +192,7 @@ class _Connection(asyncio.Protocol):
             del self._buffer[: head.size]
             if not _interim(head.status):
                 break
-        self._keep_alive = head.keep_alive
+        self._keep_alive = self._keep_alive and head.keep_alive
         self._decoder = ChunkedDecoder(MAX_CHUNKED_BODY, status=502) if head.chunked else None
         self._until_close = head.body_length is None and not head.chunked
         self._remaining = head.body_length or 0
@@ -156,6 +231,9 @@ class _Connection(asyncio.Protocol):
 
     def _finish(self) -> None:
         self._done = True
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
         self._wake()
 
     def _fail(self, error: Exception) -> None:
@@ -242,8 +320,7 @@ class UpstreamPool:
             if body is None or isinstance(body, bytes):
                 return await conn.send(head, body, head_only)
             answer = conn.send(head, None, head_only)
-            async for chunk in body:
-                conn.write(chunk)
+            await conn.upload(body)
             return await answer
         except BaseException:
             # cancelled (timeout) or failed half way: the connection's state is unknown

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import http.client
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -303,7 +304,12 @@ PASSTHROUGH_ONLY: dict[str, Any] = {
 
 
 @contextmanager
-def passthrough_gateway(tmp: Path, upstream: RawUpstream, **settings: Any) -> Iterator[tuple]:
+def passthrough_gateway(
+    tmp: Path,
+    upstream: RawUpstream,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+    **settings: Any,
+) -> Iterator[tuple]:
     """The address of a gateway whose every route passes through to ``upstream`` (a raw
     socket server, so a test decides each byte of its answers); ``settings`` override the
     gateway's defaults."""
@@ -316,7 +322,7 @@ def passthrough_gateway(tmp: Path, upstream: RawUpstream, **settings: Any) -> It
         port=0,
         **settings,
     )
-    with GatewayThread(config) as thread:
+    with GatewayThread(config, loop_factory=loop_factory) as thread:
         assert thread.gateway is not None
         yield ("127.0.0.1", int(thread.gateway.url.rsplit(":", 1)[1]))
 
