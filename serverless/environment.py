@@ -13,8 +13,9 @@ DJANGO_ASGI = "STRANGLER_DJANGO_ASGI"
 """``module:attribute`` of the ASGI application (default ``monolith.asgi:application``)."""
 
 DB_POOL = "STRANGLER_DB_POOL"
-"""``1`` (default): hold exactly one pooled connection per sandbox; ``0``: the project's own
-settings untouched (to measure the CONN_MAX_AGE trap of Django ticket 33497)."""
+"""``1`` (default): hold exactly one PostgreSQL connection per sandbox, reconnected by the
+request itself (``serverless.connection_policy``); ``0``: the project's own settings untouched
+(to measure the CONN_MAX_AGE trap of Django ticket 33497)."""
 
 COLD_START_HEADER = "STRANGLER_COLD_START_HEADER"
 """Response header marking a sandbox's first invocation (default ``x-strangler-cold-start``)."""

@@ -10,7 +10,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +129,40 @@ def test_invocations_succeed_after_the_database_restarts(
     assert (response["statusCode"], served_by) == (200, sandbox)
     (after,) = sandbox_connections(seeded.url)
     assert after[0] == before[0] and after[1] != before[1]  # same sandbox, new backend
+
+
+def invoke_open_loop(service: LambdaService, count: int, interval_s: float) -> list[Any]:
+    """``count`` invocations started every ``interval_s`` whatever the earlier ones do, as
+    requests arriving at a steady rate do: a slow answer makes them overlap."""
+    payload = json.dumps(get_unicorns()).encode()
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = []
+        for _ in range(count):
+            futures.append(pool.submit(service.invoke, FUNCTION, payload))
+            time.sleep(interval_s)
+        return [future.result() for future in futures]
+
+
+def test_a_database_outage_fails_fast_in_the_same_sandbox_and_ends_with_the_outage(
+    service: LambdaService, seeded: RunningDatabase, embedded_postgres: EmbeddedPostgres
+) -> None:
+    """Issue 12 item 4. In a real Lambda the same function answers Django's 500 while the
+    database is down and its environment stays (an error response is not a function error;
+    Lambda guide, "Understanding the Lambda execution environment lifecycle": the environment
+    is reused and frozen between invocations, so no background reconnect runs there). Requests
+    arriving every 0.2 s must then keep needing one environment, not one per waiting request
+    (psycopg's pool held each for its 10 s timeout: 20 requests, 20 sandboxes), and the first
+    request after the database is back succeeds."""
+    _, sandbox = call(service, get_unicorns())
+    embedded_postgres.stop()
+    try:
+        during = invoke_open_loop(service, 20, 0.2)
+    finally:
+        embedded_postgres.start()
+    assert [r.function_error for r in during] == [None] * 20  # Django answered every one
+    assert {json.loads(r.payload)["statusCode"] for r in during} == {500}
+    after = invoke_open_loop(service, 20, 0.2)
+    assert {json.loads(r.payload)["statusCode"] for r in after} == {200}
+    sandboxes = {sandbox} | {r.sandbox_id for r in during + after}
+    assert len(sandboxes) <= 3, sandboxes
+    assert len(sandbox_connections(seeded.url)) <= len(sandboxes)
