@@ -269,6 +269,9 @@ class RawUpstream:
         self.answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
         self.close = False
         self.rest = b""  # sent after ``answer`` once ``release`` is set
+        # answer this many requests on a connection, then close it when the next one comes
+        # (a keep-alive timeout that strikes as a request arrives); None: no limit
+        self.drop_after: int | None = None
         self.release = threading.Event()
         self.connections = 0
         self.requests: list[bytes] = []
@@ -292,6 +295,7 @@ class RawUpstream:
     def _serve(self, conn: socket.socket) -> None:
         with conn:
             buffer = b""
+            answered = 0
             while True:
                 while b"\r\n\r\n" not in buffer:
                     data = conn.recv(65536)
@@ -300,6 +304,9 @@ class RawUpstream:
                     buffer += data
                 head, _, buffer = buffer.partition(b"\r\n\r\n")
                 self.requests.append(head)
+                if self.drop_after is not None and answered == self.drop_after:
+                    return
+                answered += 1
                 conn.sendall(self.answer)
                 if self.rest:
                     self.release.wait()

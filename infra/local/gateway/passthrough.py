@@ -24,6 +24,9 @@ from infra.local.gateway.upstream import UpstreamPool, UpstreamResponse
 from strangler_core.http1 import HttpProtocolError, request_head
 
 STREAM_THRESHOLD = 256 * 1024
+NON_IDEMPOTENT = frozenset({"POST", "LOCK", "PATCH"})
+"""What nginx never sends twice (``proxy_next_upstream``); any other request may be repeated
+on a new connection when a reused one closed before answering."""
 CHUNK_SIZE = 64 * 1024
 
 HOP_BY_HOP = frozenset(
@@ -117,7 +120,12 @@ class Passthrough:
         try:
             async with asyncio.timeout(timeout_s):
                 upstream = await self._pool.request(
-                    host, port, head, data, head_only=method == "HEAD"
+                    host,
+                    port,
+                    head,
+                    data,
+                    head_only=method == "HEAD",
+                    retry=method not in NON_IDEMPOTENT,
                 )
         except TimeoutError as exc:
             raise IntegrationTimeout(f"no response from {base_url} in {timeout_s:g} s") from exc

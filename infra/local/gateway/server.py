@@ -67,7 +67,7 @@ class Gateway:
         check_bind_address(cfg.host, cfg.allow_non_loopback)
         if cfg.port and not port_is_free(cfg.host, cfg.port):
             raise PortInUseError(f"gateway port {cfg.host}:{cfg.port} is already in use")
-        self._pool = UpstreamPool()
+        self._pool = UpstreamPool(cfg.upstream_idle_timeout_s)
         if cfg.access_log is not None:
             self._access_log = AccessLog(cfg.access_log)
         if cfg.capture_dir is not None:

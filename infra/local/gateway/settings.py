@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import Field, Strict
 
 from infra.local.gateway.events import ApiContext
+from infra.local.gateway.upstream import DEFAULT_IDLE_TIMEOUT_S
 from strangler_core.atomic import write_atomic
 from strangler_core.errors import ConfigError
 from strangler_core.model import Port, StrictModel, load_json_file
@@ -51,6 +52,9 @@ class GatewaySettings(StrictModel):
     """How often the route table file is checked for changes."""
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)
     """Larger request bodies are answered 413."""
+    upstream_idle_timeout_s: float = Field(default=DEFAULT_IDLE_TIMEOUT_S, gt=0)
+    """A pooled connection to an integration idle this long is closed, not reused; keep it
+    below the upstream's keep-alive timeout (gunicorn's default: 2 s)."""
     api: ApiContext = ApiContext()
     xray_daemon_address: str | None = None
     """host:port of the X-Ray daemon (collector); None: tracing off, headers untouched."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ from strangler_core.http1 import ChunkedDecoder, HttpProtocolError, parse_respon
 HIGH_WATER = 1024 * 1024
 CHUNK = 64 * 1024
 MAX_CHUNKED_BODY = 1 << 62  # no limit of its own: bodies are streamed, never held whole
+DEFAULT_IDLE_TIMEOUT_S = 1.0
+"""Below gunicorn's keep-alive timeout (2 s), the monolith's."""
 
 
 @dataclass
@@ -95,6 +98,8 @@ class _Connection(asyncio.Protocol):
         self._buffered = 0
         self._drained: asyncio.Future[None] | None = None  # set while writing is paused
         self._spare: socket.socket | None = None  # a duplicate descriptor while uploading
+        self._received = 0  # bytes of the current answer so far
+        self.idle_since = 0.0  # time.monotonic() when it went back to the pool
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
@@ -122,6 +127,7 @@ class _Connection(asyncio.Protocol):
         self._done, self._error = False, None
         self._chunks.clear()
         self._buffered = 0
+        self._received = 0
         self._head_only = head_only
         self._transport.write(head + body if body else head)
         return self._head
@@ -174,7 +180,13 @@ class _Connection(asyncio.Protocol):
             self._drained.set_result(None)
         self._drained = None
 
+    @property
+    def received_nothing(self) -> bool:
+        """Not one byte of the current answer arrived (so the request may not have either)."""
+        return self._received == 0
+
     def data_received(self, data: bytes) -> None:
+        self._received += len(data)
         self._buffer += data
         try:
             if self._head is not None and not self._head.done():
@@ -294,9 +306,18 @@ class _Connection(asyncio.Protocol):
 
 
 class UpstreamPool:
-    """Idle keep-alive connections per (host, port), most recently used first."""
+    """Idle keep-alive connections per (host, port), most recently used first.
 
-    def __init__(self) -> None:
+    A connection idle for ``idle_timeout_s`` is closed instead of reused: the upstream closes
+    its idle connections too (gunicorn after 2 s), and one it closes just as a request goes
+    out costs that request (nginx: the upstream ``keepalive_timeout``, set below the
+    server's). Should a reused connection still end before the first byte of its answer, a
+    ``retry`` request (an idempotent one) goes once more on a new connection, as nginx's
+    ``proxy_next_upstream error`` does; a streamed body cannot be sent twice.
+    """
+
+    def __init__(self, idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S) -> None:
+        self._idle_timeout_s = idle_timeout_s
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
         self._all: set[_Connection] = set()
 
@@ -308,14 +329,29 @@ class UpstreamPool:
         body: bytes | AsyncIterator[bytes] | None,
         *,
         head_only: bool = False,
+        retry: bool = False,
     ) -> UpstreamResponse:
         key = (host, port)
-        idle = self._idle.get(key)
-        conn = idle.pop() if idle else None
-        if conn is None:
-            loop = asyncio.get_running_loop()
-            _, conn = await loop.create_connection(lambda: _Connection(self, key), host, port)
-            self._all.add(conn)
+        conn = self._take_idle(key)
+        if conn is not None:
+            try:
+                return await self._exchange(conn, head, body, head_only)
+            except ConnectionError:
+                once_more = retry and conn.received_nothing and not isinstance(body, AsyncIterator)
+                if not once_more:
+                    raise
+        loop = asyncio.get_running_loop()
+        _, conn = await loop.create_connection(lambda: _Connection(self, key), host, port)
+        self._all.add(conn)
+        return await self._exchange(conn, head, body, head_only)
+
+    async def _exchange(
+        self,
+        conn: _Connection,
+        head: bytes,
+        body: bytes | AsyncIterator[bytes] | None,
+        head_only: bool,
+    ) -> UpstreamResponse:
         try:
             if body is None or isinstance(body, bytes):
                 return await conn.send(head, body, head_only)
@@ -327,7 +363,22 @@ class UpstreamPool:
             conn.abort()
             raise
 
+    def _take_idle(self, key: tuple[str, int]) -> _Connection | None:
+        """The most recently used idle connection, unless it has been idle too long (then so
+        have all the others: they are closed)."""
+        idle = self._idle.get(key)
+        if not idle:
+            return None
+        conn = idle.pop()
+        if time.monotonic() - conn.idle_since < self._idle_timeout_s:
+            return conn
+        for stale in (conn, *idle):
+            stale.abort()
+        idle.clear()
+        return None
+
     def put(self, key: tuple[str, int], conn: _Connection) -> None:
+        conn.idle_since = time.monotonic()
         self._idle.setdefault(key, []).append(conn)
 
     def forget(self, conn: _Connection) -> None:
