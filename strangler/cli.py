@@ -78,13 +78,43 @@ def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
         event = http_event(args.method, args.path, headers, args.body)
     else:
         event = {"isPrewarm": True}
-    result = invoke(status["lambda"], args.function, event, config.lambda_service.region)
+    result = invoke(
+        status["lambda"], args.function, event, config.lambda_service.region, args.invocation_type
+    )
+    if args.invocation_type == "Event":
+        console.print(f"StatusCode: {result.status_code}  RequestId: {result.request_id}")
+        return 0
     error = f", FunctionError: {result.function_error}" if result.function_error else ""
     console.print(f"StatusCode: {result.status_code}{error}")
     print(json.dumps(result.payload, indent=2))
     if result.report_line:
         console.print(result.report_line.replace("\t", "  "), soft_wrap=True, markup=False)
     return 1 if result.function_error else 0
+
+
+def cmd_dlq(args: argparse.Namespace, config: Config) -> int:
+    from strangler.stack import dlq
+
+    if args.action == "redrive":
+        moved = dlq.redrive(config, args.id or ())
+        for letter in moved:
+            console.print(f"redriven {letter.id} ({letter.function})", markup=False)
+        console.print(f"{len(moved)} event(s) queued again", markup=False)
+        return 0
+    letters = dlq.dead_letters(config).letters()
+    if args.json:
+        print(json.dumps([letter.record for letter in letters], indent=2))
+        return 0
+    for letter in letters:
+        line = dlq.row(letter)
+        console.print(
+            f"{line['timestamp']}  {line['id']}  {line['function']}  {line['condition']}  "
+            f"invokes={line['invokes']}  {line['error']}",
+            markup=False,
+            soft_wrap=True,
+        )
+    console.print(f"{len(letters)} dead letter(s)", markup=False)
+    return 0
 
 
 def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
@@ -578,6 +608,13 @@ def build_parser() -> argparse.ArgumentParser:
         "result and the REPORT line. Without --event or --path it sends a pre-warm event.",
     )
     invoke.add_argument("function", help="function name from [[functions]]")
+    invoke.add_argument(
+        "--invocation-type",
+        choices=["RequestResponse", "Event"],
+        default="RequestResponse",
+        help="Event: queue it and print its request id; the service runs it, retries a "
+        "function error twice, then records it (see `strangler dlq`)",
+    )
     source = invoke.add_mutually_exclusive_group()
     source.add_argument("--event", type=Path, metavar="FILE", help="event JSON file, - for stdin")
     source.add_argument("--path", help="build an API Gateway payload 2.0 event for this path")
@@ -588,6 +625,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-demo",
         action="store_true",
         help="with --path: send the project profile's credentials (what `up` prints)",
+    )
+    dlq = add(
+        "dlq",
+        cmd_dlq,
+        "The local dead-letter queue: Event invocations that failed for good (function errors "
+        "after their retries, or older than their maximum age), as AWS's on-failure records, "
+        "for functions without an on_failure SQS queue.",
+    )
+    dlq.set_defaults(action="list", json=False)
+    dlq_actions = dlq.add_subparsers(dest="action", metavar="ACTION")
+    dlq_list = dlq_actions.add_parser(
+        "list",
+        help="list the records, oldest first",
+        description="List the records, oldest first: time, request id, function, condition, "
+        "how many times the function ran, its last error.",
+    )
+    dlq_list.add_argument("--json", action="store_true", help="the records whole, as JSON")
+    dlq_redrive = dlq_actions.add_parser(
+        "redrive",
+        help="queue the records' events again",
+        description="Queue the events of the records (all, or those --id names) again as new "
+        "Event invocations of their function; each record leaves the dead-letter queue. An "
+        "unknown id, or a function no longer in [[functions]], moves nothing.",
+    )
+    dlq_redrive.add_argument(
+        "--id", action="append", metavar="REQUEST_ID", help="only this record (repeatable)"
     )
     return parser
 

@@ -22,6 +22,13 @@ MAX_TIMEOUT_S = 900.0
 DEFAULT_HANDLER = "serverless.handler.handler"
 FUNCTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 HANDLER_RE = re.compile(r"^[A-Za-z0-9_./-]+\.[A-Za-z_][A-Za-z0-9_]*$")
+SQS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$")
+# Asynchronous invocation (PutFunctionEventInvokeConfig): retries of function errors 0-2,
+# the event's maximum age 60 s - 6 h, both defaulting to the most (Lambda guide,
+# "Configuring error handling settings for Lambda asynchronous invocations").
+MAX_RETRY_ATTEMPTS = 2
+MIN_EVENT_AGE_S = 60
+MAX_EVENT_AGE_S = 21600
 
 # AWS refuses functions that set these; the service sets them for every sandbox.
 RESERVED_ENV_KEYS = frozenset(
@@ -63,6 +70,12 @@ def _handler(handler: str) -> str:
     return handler
 
 
+def _sqs_arn(arn: str | None) -> str | None:
+    if arn is not None and not SQS_ARN_RE.match(arn):
+        raise ValueError(f"must be a standard SQS queue's ARN (arn:aws:sqs:...), got {arn!r}")
+    return arn
+
+
 def _environment(environment: dict[str, str]) -> dict[str, str]:
     reserved = sorted(RESERVED_ENV_KEYS.intersection(environment))
     if reserved:
@@ -83,6 +96,13 @@ class FunctionConfig(StrictModel):
     environment: Annotated[dict[str, str], AfterValidator(_environment)] = Field(
         default_factory=dict
     )
+    max_retry_attempts: Annotated[int, Field(ge=0, le=MAX_RETRY_ATTEMPTS)] = MAX_RETRY_ATTEMPTS
+    """Event invocations: retries after a function error."""
+    max_event_age_s: Annotated[int, Field(ge=MIN_EVENT_AGE_S, le=MAX_EVENT_AGE_S)] = MAX_EVENT_AGE_S
+    """Event invocations: how long an event may wait (throttled, retried) before it fails."""
+    on_failure: Annotated[str | None, AfterValidator(_sqs_arn)] = None
+    """Event invocations: the SQS queue (ARN) that gets the record of an event that failed;
+    None: the local dead-letter queue (`strangler dlq`)."""
 
     @model_validator(mode="after")
     def _provisioned_within_reserved(self) -> FunctionConfig:
@@ -109,6 +129,11 @@ class LambdaServiceOptions(StrictModel):
     idle_timeout_s: Annotated[float, Field(gt=0)] = 600.0
     init_timeout_s: Annotated[float, Field(gt=0)] = 10.0
     enforce_limits: Literal["auto", "off"] = "auto"
+    sqs_endpoint_url: str | None = None
+    """Where on_failure queues are (an SQS-compatible server); None: AWS's own SQS."""
+    async_time_scale: Annotated[float, Field(gt=0, le=1)] = 1.0
+    """Event invocations' waits (retry delays, backoff, maximum age) times this: below 1 only
+    to see hours of AWS's retry schedule in seconds."""
 
 
 class InvokeCredentials(StrictModel):

@@ -137,8 +137,12 @@ def _start_lambda(
         raise ProcessError(f"no function {function!r} in [[functions]]")
     port = free_port(config.lambda_service.host)
     settings = service_settings(config, port).model_copy(
-        # not the live service's REPORT lines, nor its traces
-        update={"log_dir": str(work / "lambda-logs"), "xray_daemon_address": None}
+        # not the live service's REPORT lines, traces or Event queue
+        update={
+            "log_dir": str(work / "lambda-logs"),
+            "async_dir": str(work / "lambda-async"),
+            "xray_daemon_address": None,
+        }
     )
     document = ServiceConfig(
         settings=settings, functions=(function_spec(config, function_config, database),)

@@ -62,8 +62,14 @@ def gateway_tracing(config: Config) -> dict[str, Any]:
     }
 
 
+def async_dir(config: Config) -> Path:
+    """Where the local Lambda service keeps Event invocations: its queue and dead letters."""
+    return config.run_dir / "lambda-async"
+
+
 def service_settings(config: Config, port: int) -> ServiceSettings:
-    """``[lambda]`` whole (but what only the CLI uses), plus the port, logs and tracing."""
+    """``[lambda]`` whole (but what only the CLI uses), plus the port, logs, the Event queue
+    and tracing."""
     shared = config.lambda_service.model_dump(include=set(LambdaServiceOptions.model_fields))
     tracing = config.tracing
     return load(
@@ -72,6 +78,7 @@ def service_settings(config: Config, port: int) -> ServiceSettings:
             **shared,
             "port": port,
             "log_dir": str(config.run_dir / "lambda-logs"),
+            "async_dir": str(async_dir(config)),
             "xray_daemon_address": tracing.daemon_address if tracing.enabled else None,
             "trace_sample_rate": tracing.sample_rate,
         },

@@ -20,6 +20,7 @@ class Invocation:
     function_error: str | None
     payload: Any
     log_tail: str
+    request_id: str = ""
 
     @property
     def report_line(self) -> str | None:
@@ -50,7 +51,15 @@ def http_event(method: str, path: str, headers: Headers, body: str | None) -> di
     return build_event(request, ApiContext())
 
 
-def invoke(lambda_url: str, function: str, event: Any, region: str) -> Invocation:
+def invoke(
+    lambda_url: str,
+    function: str,
+    event: Any,
+    region: str,
+    invocation_type: str = "RequestResponse",
+) -> Invocation:
+    """``RequestResponse``: run it and return its answer and log tail; ``Event``: queue it
+    (the service runs and retries it), answered 202 with its request id."""
     import boto3
     import botocore.exceptions
 
@@ -63,8 +72,13 @@ def invoke(lambda_url: str, function: str, event: Any, region: str) -> Invocatio
         aws_secret_access_key="local",
     )
     try:
+        # AWS returns a log tail for synchronous invocations only
+        tail = {"LogType": "Tail"} if invocation_type == "RequestResponse" else {}
         response = client.invoke(
-            FunctionName=function, Payload=json.dumps(event).encode(), LogType="Tail"
+            FunctionName=function,
+            Payload=json.dumps(event).encode(),
+            InvocationType=invocation_type,
+            **tail,
         )
     except botocore.exceptions.ClientError as exc:
         error = exc.response.get("Error", {})
@@ -81,4 +95,5 @@ def invoke(lambda_url: str, function: str, event: Any, region: str) -> Invocatio
         function_error=response.get("FunctionError"),
         payload=payload,
         log_tail=base64.b64decode(response.get("LogResult", "")).decode(errors="replace"),
+        request_id=response["ResponseMetadata"]["HTTPHeaders"].get("x-amzn-requestid", ""),
     )

@@ -7,11 +7,12 @@ provisioned sandbox is initialised; ``stop()`` stops every sandbox it started.
 from __future__ import annotations
 
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,11 @@ from infra.local.xray.emitter import UdpSegmentEmitter
 from strangler_core.lambda_model import function_arn
 
 from . import faults
-from .errors import FunctionNotFoundError, RequestTooLargeError, ThrottledError
+from .async_invoker import AsyncInvocations
+from .async_policy import RetryPolicy
+from .destinations import FailureSink, LocalDeadLetters
+from .errors import FunctionNotFoundError, RequestTooLargeError
+from .event_queue import EventQueue
 from .invoke_api import InvokeApiServer
 from .limits import Limits
 from .logformat import (
@@ -44,8 +49,8 @@ from .spec import FunctionSpec, ServiceSettings, validate_functions
 from .xray import InvocationTimes, InvocationTrace, begin_invocation_trace, invocation_segments
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024  # 6 MB: RequestResponse invocation payload quota
-EVENT_WORKERS = 64
-EVENT_RETRY_DELAYS_S = (1.0, 2.0, 4.0)  # AWS retries throttled events for up to 6 hours
+QUEUE = "queue"  # under async_dir: the Event queue's spool
+DEAD_LETTERS = "dead-letters"  # under async_dir: the local on-failure destination
 
 
 def new_trace_id(now: float) -> str:
@@ -72,7 +77,8 @@ class LambdaService:
             settings, self.functions.values(), runtime=self._runtime, limits=self.limits
         )
         self._reports: ReportSink | None = None
-        self._events = ThreadPoolExecutor(EVENT_WORKERS, thread_name_prefix="lambda-event")
+        self._events: AsyncInvocations | None = None
+        self._scratch: str | None = None  # the async directory of a service without one
         self._stopping = threading.Event()
         self._api: InvokeApiServer | None = None
         self._xray: UdpSegmentEmitter | None = None
@@ -90,6 +96,8 @@ class LambdaService:
         self._runtime.start()
         try:
             self._pool.start()
+            self._events = self._async_invocations()
+            self._events.start()
             self._api = InvokeApiServer(self, self.settings.host, self.settings.port)
             self._api.start()
         except BaseException:
@@ -101,13 +109,39 @@ class LambdaService:
         self._stopping.set()
         if self._api is not None:
             self._api.stop()
-        self._events.shutdown(wait=False, cancel_futures=True)
+        if self._events is not None:
+            self._events.stop()
         self._pool.stop()
         self._runtime.stop()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
         if self._reports is not None:
             self._reports.close()
         if self._xray is not None:
             self._xray.close()
+
+    def _async_invocations(self) -> AsyncInvocations:
+        """The Event queue and its workers, in ``async_dir`` (picking up what a previous run
+        left unfinished) or, for a service embedded in a test, a directory of its own."""
+        if self.settings.async_dir is None:
+            self._scratch = tempfile.mkdtemp(prefix="lambda-async-")
+        root = Path(self._scratch or str(self.settings.async_dir))
+        scale = self.settings.async_time_scale
+        sink = FailureSink(
+            LocalDeadLetters(root / DEAD_LETTERS),
+            {name: spec.on_failure for name, spec in self.functions.items()},
+            self.settings.sqs_endpoint_url,
+        )
+        return AsyncInvocations(
+            EventQueue(root / QUEUE),
+            lambda name, payload, request_id: self.invoke(name, payload, request_id=request_id),
+            policies={
+                name: RetryPolicy(spec.max_retry_attempts, spec.max_event_age_s, scale)
+                for name, spec in self.functions.items()
+            },
+            arns={name: spec.arn(self.settings.region) for name, spec in self.functions.items()},
+            sink=sink,
+        )
 
     def __enter__(self) -> LambdaService:
         return self.start()
@@ -255,25 +289,17 @@ class LambdaService:
         """An Event invocation: checked now, run in the background; returns its request id."""
         spec = self.resolve(name)
         self.check_payload(payload)
-        request_id = str(uuid.uuid4())
-        self._events.submit(self._run_event, spec.name, payload, request_id)
-        return request_id
+        if self._events is None:
+            raise RuntimeError("the Lambda service is not started")
+        return self._events.submit(spec.name, payload)
 
     def metrics(self) -> dict[str, object]:
         return {
             "limits": self.limits.mode,
             "runtime_api_guard": self._runtime.guard,
             **self._pool.snapshot(),
+            "async": {} if self._events is None else self._events.metrics(),
         }
-
-    def _run_event(self, name: str, payload: bytes, request_id: str) -> None:
-        for delay in (*EVENT_RETRY_DELAYS_S, None):
-            try:
-                self.invoke(name, payload, request_id=request_id)
-                return
-            except ThrottledError:
-                if delay is None or self._stopping.wait(delay):
-                    return
 
     def _run(
         self,

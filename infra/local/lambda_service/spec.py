@@ -52,6 +52,9 @@ class ServiceSettings(LambdaServiceOptions):
     """host:port of the X-Ray collector; None: tracing off."""
     trace_sample_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
     """For invocations whose caller made no sampling decision."""
+    async_dir: Directory | None = None
+    """Event invocations' queue and local dead-letter queue (durable across restarts);
+    None: a temporary directory removed at stop, for a service embedded in a test."""
     credentials: InvokeCredentials | None = None
     """The key Invoke API requests must be SigV4-signed with (the stack always sets one);
     None: requests are not authenticated, for a service embedded in a test or a benchmark."""

@@ -62,6 +62,8 @@ scale_limit_per_10s = 7
 idle_timeout_s = 120.5
 init_timeout_s = 9.5
 enforce_limits = "off"
+sqs_endpoint_url = "http://127.0.0.1:9"
+async_time_scale = 0.5
 start_timeout_s = 12.0
 [tracing]
 enabled = true
@@ -75,6 +77,9 @@ timeout_s = 12.5
 reserved_concurrency = 3
 provisioned_concurrency = 1
 architecture = "arm64"
+max_retry_attempts = 1
+max_event_age_s = 3600
+on_failure = "arn:aws:sqs:eu-west-1:123456789012:probe-failures"
 [functions.environment]
 PROBE = "on"
 """
@@ -126,8 +131,11 @@ def test_every_service_and_function_setting_reaches_the_child(tmp_path: Path) ->
         "idle_timeout_s": 120.5,
         "init_timeout_s": 9.5,
         "enforce_limits": "off",
+        "sqs_endpoint_url": "http://127.0.0.1:9",
+        "async_time_scale": 0.5,
         "port": port,
         "log_dir": str(tmp_path / "run" / "lambda-logs"),
+        "async_dir": str(tmp_path / "run" / "lambda-async"),
         "xray_daemon_address": "127.0.0.1:2999",
         "trace_sample_rate": 0.25,
     }
@@ -140,6 +148,9 @@ def test_every_service_and_function_setting_reaches_the_child(tmp_path: Path) ->
         "reserved_concurrency": 3,
         "provisioned_concurrency": 1,
         "architecture": "arm64",
+        "max_retry_attempts": 1,
+        "max_event_age_s": 3600,
+        "on_failure": "arn:aws:sqs:eu-west-1:123456789012:probe-failures",
         "environment": {
             "DJANGO_SETTINGS_MODULE": "probe_settings",
             "STRANGLER_DJANGO_ASGI": "probe:application",
