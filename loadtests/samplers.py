@@ -106,9 +106,12 @@ class HostProbe:
         return host_sample(previous, current, cores=self.cores, loadavg=loadavg)
 
 
+# A sandbox's connections are named lambda:<function>:<sandbox>: only the sampled function's
+# count, not those of other functions (or variants) idle in the same database.
 DB_QUERY = """
 SELECT count(*) FILTER (WHERE application_name = 'monolith'),
-       count(*) FILTER (WHERE application_name LIKE 'lambda:%%'),
+       count(*) FILTER (WHERE application_name LIKE 'lambda:%%'
+                        AND split_part(application_name, ':', 2) = %(function)s),
        count(*)
 FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = current_database()
 """
@@ -152,7 +155,7 @@ class Sampler:
                     pass  # a missed sample is a gap in the plot, not a failed run
                 else:
                     self.rows.append({"t": t, **lambda_sample(metrics, self.function)})
-                row = db.execute(DB_QUERY).fetchone()
+                row = db.execute(DB_QUERY, {"function": self.function}).fetchone()
                 if row is not None:
                     monolith, lam, total = row
                     self.rows.append(

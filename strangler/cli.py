@@ -12,7 +12,15 @@ from rich.console import Console
 from rich.markup import escape
 
 from strangler_core.config import Config, load_config
-from strangler_core.errors import StranglerError
+from strangler_core.errors import ConfigError, StranglerError
+from strangler_core.variants import (
+    MAX_VARIANTS,
+    Objective,
+    Variant,
+    parse_objective,
+    parse_variant,
+    repeated_variants,
+)
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -277,9 +285,39 @@ def _duration(text: str) -> float:
         ) from None
 
 
+def _variant(text: str) -> Variant:
+    try:
+        return parse_variant(text)
+    except (ValueError, ConfigError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _objective(text: str) -> Objective:
+    try:
+        return parse_objective(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def compare_variants(
+    args: argparse.Namespace, config: Config
+) -> tuple[tuple[Variant, ...], Objective | None]:
+    """``--variant``s replace ``[[compare.variants]]``; ``--objective`` its objective."""
+    variants = tuple(args.variant) if args.variant else config.compare.variants
+    if len(variants) > MAX_VARIANTS:
+        raise ConfigError(f"--variant: at most {MAX_VARIANTS} variants (each is one more run)")
+    repeated = repeated_variants(variants)
+    if repeated:
+        raise ConfigError(f"--variant: {', '.join(repeated)} given more than once")
+    if variants and args.aws:
+        raise ConfigError("--variant: variants run on the local stack only, not with --aws")
+    return variants, args.objective or config.compare.objective
+
+
 def cmd_compare(args: argparse.Namespace, config: Config) -> int:
     from strangler.measure.compare import CompareRequest, run_compare
 
+    variants, objective = compare_variants(args, config)
     request = CompareRequest(
         route=args.route,
         scenario=args.scenario,
@@ -289,6 +327,8 @@ def cmd_compare(args: argparse.Namespace, config: Config) -> int:
         function=args.function,
         reports_dir=args.reports_dir,
         locustfile=args.locustfile,
+        variants=variants,
+        objective=objective,
     )
     if args.aws:
         from strangler.aws.commands import compare_on_aws
@@ -517,6 +557,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="your Locust file, run on both paths (default: [load] locustfile, else the "
         "route's captured traffic replayed)",
+    )
+    compare.add_argument(
+        "--variant",
+        action="append",
+        type=_variant,
+        metavar="KEY=VALUE[,...]",
+        help="also run a variant of the function after the main run, with the same load: "
+        "memory=1024, provisioned=2, prewarm=4,every=5m (combinations too); repeat for "
+        f"more (at most {MAX_VARIANTS}); replaces [[compare.variants]]",
+    )
+    compare.add_argument(
+        "--objective",
+        type=_objective,
+        help="latency objective for the variants' verdict, e.g. p99<=300ms (p50, p90, p99; "
+        "ms or s); default: [compare] objective",
     )
     compare.add_argument(
         "--aws",

@@ -40,6 +40,8 @@ class Objective(StrictModel):
     max_ms: Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
     def __str__(self) -> str:
+        if self.max_ms >= 1000:
+            return f"{self.percentile} <= {self.max_ms / 1000:g} s"
         return f"{self.percentile} <= {self.max_ms:g} ms"
 
 

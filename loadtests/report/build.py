@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,16 +29,21 @@ from loadtests.report.metrics import (
 from loadtests.report.model import LambdaDetail, PathReport, Report, Series
 from loadtests.report.raw import (
     PATHS,
+    LambdaReport,
     PathCounters,
     RawRun,
     RunMeta,
+    VariantsRaw,
     new_latency_histogram,
     read_raw,
+    read_variants,
 )
 from loadtests.report.render import render_html, render_summary
 from loadtests.report.tracing import trace_section
+from loadtests.report.variants import VariantColumn, VariantsSection, choose, provisioned_share
 from loadtests.report.verdict import VerdictInputs, decide
 from strangler_core.atomic import write_atomic
+from strangler_core.variants import Variant
 
 if TYPE_CHECKING:
     from loadtests.cost import CostComparison
@@ -213,6 +220,82 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
     )
 
 
+# --- variants --------------------------------------------------------------------------------
+
+CONFIGURED = "configured"
+"""The main run's column: the function as strangler.toml declares it."""
+
+
+def variant_column(
+    name: str,
+    report: Report,
+    variant: Variant | None,
+    reports: Iterable[LambdaReport],
+    prewarm_reports: Iterable[LambdaReport],
+    prices_path: Path | None,
+) -> VariantColumn:
+    """One column: a run's Lambda path, priced as that variant is billed."""
+    from loadtests.cost import load_prices
+    from loadtests.cost.variants import VariantUsage, variant_cost
+
+    lam, detail, meta = report.lambda_, report.detail, report.meta.lambda_
+    provisioned = meta.provisioned_concurrency or 0
+    prewarm = variant.prewarm if variant is not None and variant.prewarm else 0
+    every = variant.prewarm_every_min if variant is not None else None
+    # a pre-warm of a sandbox already warm, as most of a month's are (1 ms: Lambda's minimum)
+    warm = sorted(r.billed_ms for r in prewarm_reports if r.init_ms is None)
+    cost = None
+    if detail.invocations.invocations and meta.architecture in ("x86_64", "arm64"):
+        usage = VariantUsage(
+            memory_mb=meta.memory_mb,
+            architecture=cast(Any, meta.architecture),
+            rps=lam.rps,
+            mean_billed_ms=detail.invocations.billed_ms_mean,
+            provisioned=provisioned,
+            provisioned_share=provisioned_share(reports) if provisioned else 0.0,
+            prewarm_sandboxes=prewarm,
+            prewarm_every_min=every,
+            prewarm_billed_ms=float(warm[len(warm) // 2]) if warm else 1.0,
+        )
+        cost = variant_cost(load_prices(prices_path), usage)
+    init, projected = detail.init_duration(), detail.invocations.projected_init
+    return VariantColumn(
+        name=name,
+        memory_mb=meta.memory_mb,
+        provisioned=provisioned,
+        prewarm_sandboxes=prewarm,
+        prewarm_every_min=every,
+        requests=lam.requests,
+        failures=lam.failures,
+        latency=lam.latency,
+        cold_starts=detail.cold_starts.count,
+        init_p50_ms=init.p50 if init.count else None,
+        projected_init_p50_ms=projected.p50 if projected.count else None,
+        throttles=detail.throttles,
+        db_connections_peak=lam.db_connections_peak,
+        cost=cost,
+    )
+
+
+def gather_variants(
+    main: Report, main_run: RawRun, variants: VariantsRaw, prices_path: Path | None
+) -> VariantsSection:
+    columns = [variant_column(CONFIGURED, main, None, main_run.lambda_reports, (), prices_path)]
+    for raw in variants.variants:
+        report = gather(raw.run, prices_path)
+        columns.append(
+            variant_column(
+                raw.variant.name,
+                report,
+                raw.variant,
+                raw.run.lambda_reports,
+                raw.prewarm_reports,
+                prices_path,
+            )
+        )
+    return VariantsSection(tuple(columns), choose(columns, variants.objective))
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -226,7 +309,11 @@ def write_report(run_dir: Path, files: dict[str, str]) -> None:
 def build_report(run_dir: Path, prices_path: Path | None = None) -> Report:
     """Rebuild `report.json`, `summary.md` and `index.html` of a run from its `raw/` results."""
     run_dir = Path(run_dir)
-    report = gather(read_raw(run_dir), prices_path)
+    run = read_raw(run_dir)
+    report = gather(run, prices_path)
+    variants = read_variants(run_dir)
+    if variants is not None:
+        report = replace(report, variants=gather_variants(report, run, variants, prices_path))
     document = report.to_json()
     write_report(
         run_dir,

@@ -9,6 +9,7 @@ from loadtests.report.metrics import ColdStartStats, InvocationStats, Latency, S
 from loadtests.report.raw import RunMeta, SecondRow
 from loadtests.report.saturation import Saturation, saturation
 from loadtests.report.tracing import TraceSection
+from loadtests.report.variants import VariantsSection
 from loadtests.report.verdict import Verdict
 
 if TYPE_CHECKING:
@@ -197,6 +198,7 @@ class Report:
     verdict: Verdict
     series: Series
     traces: TraceSection | None = None  # only when the run recorded X-Ray segments
+    variants: VariantsSection | None = None  # only when compare ran variants
 
     def path(self, name: str) -> PathReport:
         return self.lambda_ if name == "lambda" else self.monolith
@@ -255,4 +257,5 @@ class Report:
             "verdict": self.verdict.to_json(),
             "series": self.series.to_json(self.detail),
             "traces": self.traces.to_json() if self.traces is not None else None,
+            "variants": self.variants.to_json() if self.variants is not None else None,
         }

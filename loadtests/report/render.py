@@ -25,6 +25,7 @@ from loadtests.report.svg import (
     Series,
     render_chart,
 )
+from loadtests.report.variants import VariantColumn
 from loadtests.report.verdict import approx, fmt_rps
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -158,6 +159,78 @@ def table_rows(report: Report) -> list[Row]:
         ),
     ]
     return rows
+
+
+# --- the variants, side by side ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VariantTable:
+    headers: list[str]  # "Metric", "Monolith", then one per variant
+    rows: list[list[str]]
+
+
+def _setting(column: VariantColumn) -> str:
+    parts = [f"{column.memory_mb} MB"]
+    if column.provisioned:
+        parts.append(f"provisioned {column.provisioned}")
+    if column.prewarm_sandboxes and column.prewarm_every_min:
+        parts.append(f"pre-warm {column.prewarm_sandboxes} every {column.prewarm_every_min:g} min")
+    return ", ".join(parts)
+
+
+def _init(column: VariantColumn) -> str:
+    if column.init_p50_ms is None:
+        return DASH
+    if column.projected_init_p50_ms is None:
+        return f"{_ms(column.init_p50_ms)} measured"
+    return f"{_ms(column.projected_init_p50_ms)} ({_ms(column.init_p50_ms)} measured)"
+
+
+def variant_table(report: Report) -> VariantTable | None:
+    section = report.variants
+    if section is None:
+        return None
+    mono, columns = report.monolith, section.columns
+
+    def row(metric: str, monolith: str, value: Callable[[VariantColumn], str]) -> list[str]:
+        return [metric, monolith, *(value(c) for c in columns)]
+
+    def usd(value: float | None) -> str:
+        return _usd(value)
+
+    return VariantTable(
+        headers=["Metric", "Monolith", *(c.name for c in columns)],
+        rows=[
+            row("Setting", f"{report.meta.monolith.workers} workers", _setting),
+            row(
+                "Requests (failed)",
+                f"{mono.requests:,} ({_pct(mono.failure_rate)})",
+                lambda c: f"{c.requests:,} ({_pct(c.failure_rate)})",
+            ),
+            row("Latency p50", _ms(mono.latency.p50), lambda c: _ms(c.latency.p50)),
+            row("Latency p90", _ms(mono.latency.p90), lambda c: _ms(c.latency.p90)),
+            row("Latency p99", _ms(mono.latency.p99), lambda c: _ms(c.latency.p99)),
+            row("Cold starts", DASH, lambda c: f"{c.cold_starts:,}"),
+            row("Init Duration p50, projected", DASH, _init),
+            row("Throttled requests", DASH, lambda c: f"{c.throttles:,}"),
+            row(
+                "Peak DB connections",
+                f"{mono.db_connections_peak:,}",
+                lambda c: f"{c.db_connections_peak:,}",
+            ),
+            row(
+                "USD per 1M requests",
+                usd(mono.usd_per_million),
+                lambda c: usd(c.cost.usd_per_million if c.cost else None),
+            ),
+            row(
+                "USD per month at the run's rate",
+                DASH,
+                lambda c: usd(c.cost.usd_per_month if c.cost else None),
+            ),
+        ],
+    )
 
 
 # --- the figures -----------------------------------------------------------------------------
@@ -366,6 +439,7 @@ def render_summary(report: Report) -> str:
             meta=report.meta,
             rows=table_rows(report),
             conditions=conditions_rows(report),
+            variants=variant_table(report),
         )
     )
 
@@ -380,5 +454,6 @@ def render_html(report: Report) -> str:
             rows=table_rows(report),
             figures=figures(report),
             conditions=conditions_rows(report),
+            variants=variant_table(report),
         )
     )

@@ -165,3 +165,17 @@ def provisioned_share(reports: Iterable[LambdaReport]) -> float:
         if sandbox not in on_demand:
             provisioned += report.billed_ms
     return provisioned / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class VariantsSection:
+    """The function as configured (the main run) and each variant, each from its own run."""
+
+    columns: tuple[VariantColumn, ...]
+    verdict: VariantVerdict
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "columns": [c.to_json() for c in self.columns],
+            "verdict": self.verdict.to_json(),
+        }

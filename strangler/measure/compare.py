@@ -40,9 +40,10 @@ from strangler.stack.local import require_running
 from strangler.stack.processes import ProcessTable
 from strangler.stack.readiness import log_tail, wait_answering
 from strangler.stack.state import read_state, utc_now
-from strangler_core.config import Config
+from strangler_core.config import Config, FunctionConfig
 from strangler_core.errors import ProcessError
-from strangler_core.routes import save_route_table
+from strangler_core.routes import RouteTable, save_route_table
+from strangler_core.variants import Objective, Variant
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "loadtests" / "locustfile.py"
 """What ``locust -f`` loads: the shape and the collector; the users come from ``load.py``."""
@@ -70,6 +71,9 @@ class CompareRequest:
     reports_dir: Path = Path("reports")
     locustfile: Path | None = None
     """The user's own Locust file (else ``[load] locustfile``, else captured traffic)."""
+    variants: tuple[Variant, ...] = ()
+    """Run after the main run, each with the same load (``variants.py``)."""
+    objective: Objective | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,9 @@ def run_compare_aws(
     )
     write_lines(raw_dir / SAMPLES, [])  # concurrency and DB connections are not sampled on AWS
     status = {"lambda_limits": "AWS Lambda (the real service)"}
-    write_json(raw_dir / META, _meta(config, request, function, status, run_id, started, ended))
+    fn = config.function(function)
+    assert fn is not None
+    write_json(raw_dir / META, _meta(config, request, fn, status, run_id, started, ended))
     return run_dir
 
 
@@ -130,6 +136,11 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
         raise MigrationError("the local Lambda service is not running; `make up` starts it")
     function = choose_function(config, request.function)
     keys = route_keys_for(request.route)
+    if request.variants:
+        from strangler.measure.variants import variant_function
+
+        for variant in request.variants:  # a bad variant stops here, before any load
+            variant_function(config, function, variant)
     load = _choose_load(config, request)
     run_id, run_dir = _new_run(config, request)
     raw_dir = run_dir / "raw"
@@ -144,10 +155,7 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
     urls: dict[str, str] = {}
     try:
         for path, table in tables.items():
-            routes_file = run_dir / "work" / f"{path}-routes.json"
-            routes_file.parent.mkdir(parents=True, exist_ok=True)
-            save_route_table(table, routes_file)
-            urls[path] = _start_gateway(processes, path, routes_file, status, config)
+            urls[path] = _path_gateway(processes, run_dir / "work", path, table, status, config)
         progress(
             f"private gateways: monolith path {urls['monolith']}, lambda path {urls['lambda']}"
         )
@@ -171,8 +179,77 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
     if config.tracing.enabled:
         segments = config.run_dir / "segments.jsonl"
         _copy_window(segments, raw_dir / "segments.jsonl", started, ended, "start_time")
-    write_json(raw_dir / META, _meta(config, request, function, status, run_id, started, ended))
+    fn = config.function(function)
+    assert fn is not None
+    write_json(raw_dir / META, _meta(config, request, fn, status, run_id, started, ended))
+    if request.variants:
+        _run_variants(config, request, load, function, tables, status, run_dir, progress)
     return run_dir
+
+
+def _run_variants(
+    config: Config,
+    request: CompareRequest,
+    load: Load,
+    function: str,
+    tables: dict[str, RouteTable],
+    status: dict[str, Any],
+    run_dir: Path,
+    progress: Progress,
+) -> None:
+    """Each variant in turn, with the main run's load, route and monolith path."""
+    from strangler.measure import variants
+
+    count = len(request.variants)
+    progress(
+        f"variants: {count} more run(s) of {request.duration_s:.0f} s, one after another "
+        f"({', '.join(v.name for v in request.variants)})"
+    )
+    variants.write_plan(run_dir, request.objective, request.variants)
+    keys = route_keys_for(request.route)
+
+    def start_gateway(processes: ProcessTable, target: str, lambda_url: str) -> str:
+        path = "monolith" if target == "monolith" else "lambda"
+        table = tables["monolith"]
+        if path == "lambda":
+            table = apply_move(table, RouteMove(request.route, keys, target), utc_now())
+        work = processes.pid_dir.parent
+        return _path_gateway(processes, work, path, table, {**status, "lambda": lambda_url}, config)
+
+    def run_load(urls: dict[str, str], raw: Path, sampler: Sampler) -> None:
+        _run_locust(config, request, load, urls, raw, sampler, progress)
+
+    def meta(
+        fn: FunctionConfig, limits: dict[str, Any], started: float, ended: float
+    ) -> dict[str, Any]:
+        run_id = f"{run_dir.name}/{fn.name}"
+        return _meta(config, request, fn, limits, run_id, started, ended)
+
+    run = variants.VariantRun(
+        config=config,
+        function=function,
+        database_url=read_state(config)["database"],
+        start_gateway=start_gateway,
+        run_load=run_load,
+        copy_window=lambda src, dst, t0, t1: _copy_window(src, dst, t0, t1, "timestamp"),
+        meta=meta,
+    )
+    for variant in request.variants:
+        variants.run_variant(run, variant, run_dir, progress)
+
+
+def _path_gateway(
+    processes: ProcessTable,
+    work: Path,
+    path: str,
+    table: RouteTable,
+    status: dict[str, Any],
+    config: Config,
+) -> str:
+    routes_file = work / f"{path}-routes.json"
+    routes_file.parent.mkdir(parents=True, exist_ok=True)
+    save_route_table(table, routes_file)
+    return _start_gateway(processes, path, routes_file, status, config)
 
 
 def _start_gateway(
@@ -318,14 +395,12 @@ def _epoch(value: Any) -> float | None:
 def _meta(
     config: Config,
     request: CompareRequest,
-    function: str,
+    fn: FunctionConfig,
     status: dict[str, Any],
     run_id: str,
     started: float,
     ended: float,
 ) -> dict[str, Any]:
-    fn = config.function(function)
-    assert fn is not None
     return {
         "run_id": run_id,
         "route": request.route,
@@ -347,7 +422,7 @@ def _meta(
             "platform": platform.platform(),
         },
         "lambda": {
-            "function": function,
+            "function": fn.name,
             "memory_mb": fn.memory_mb,
             "architecture": fn.architecture,
             "limits": status.get("lambda_limits") or "unknown",

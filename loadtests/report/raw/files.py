@@ -32,12 +32,20 @@ from loadtests.report.raw.records import (
     HISTOGRAMS,
     LAMBDA_REPORTS,
     META,
+    PREWARM_REPORTS,
     SAMPLES,
     SEGMENTS,
     TIMESERIES,
+    VARIANT_SETTINGS,
+    VARIANTS_DIR,
+    VARIANTS_PLAN,
     RawRun,
+    VariantRaw,
+    VariantsRaw,
 )
 from strangler_core.atomic import write_atomic
+from strangler_core.model import load
+from strangler_core.variants import Objective, Variant
 
 T = TypeVar("T")
 
@@ -87,6 +95,31 @@ def read_raw(run_dir: Path) -> RawRun:
         samples=JsonlStream(raw / SAMPLES, SAMPLE_RECORD),
         lambda_reports=JsonlStream(raw / LAMBDA_REPORTS, LAMBDA_REPORT_RECORD),
         segments=JsonlStream(raw / SEGMENTS, SEGMENT_RECORD),
+    )
+
+
+def read_variants(run_dir: Path) -> VariantsRaw | None:
+    """The run's variants (``compare --variant``), or None when it ran none."""
+    base = Path(run_dir) / VARIANTS_DIR
+    plan_file = base / VARIANTS_PLAN
+    if not plan_file.exists():
+        return None
+    plan = json.loads(_read_json(plan_file))
+    objective = plan.get("objective")
+    runs = []
+    for name in plan.get("variants", []):
+        here = base / str(name)
+        settings = json.loads(_read_json(here / VARIANT_SETTINGS))
+        runs.append(
+            VariantRaw(
+                variant=load(Variant, settings, str(here / VARIANT_SETTINGS)),
+                run=read_raw(here),
+                prewarm_reports=JsonlStream(raw_dir(here) / PREWARM_REPORTS, LAMBDA_REPORT_RECORD),
+            )
+        )
+    return VariantsRaw(
+        objective=None if objective is None else load(Objective, objective, str(plan_file)),
+        variants=tuple(runs),
     )
 
 

@@ -14,6 +14,7 @@ from hdrh.histogram import HdrHistogram
 from pydantic import ConfigDict, Field
 
 from strangler_core.model import StrictModel
+from strangler_core.variants import Objective, Variant
 
 PathName = Literal["monolith", "lambda"]
 PATHS: tuple[PathName, ...] = ("monolith", "lambda")
@@ -26,6 +27,10 @@ META, HISTOGRAMS, COUNTERS = "meta.json", "histograms.json", "counters.json"
 TIMESERIES, COLD_STARTS = "timeseries.jsonl", "cold_starts.jsonl"
 SAMPLES, LAMBDA_REPORTS = "samples.jsonl", "lambda_reports.jsonl"
 SEGMENTS = "segments.jsonl"  # optional: X-Ray segments, as the local collector writes them
+# compare's variants: <run>/variants/variants.json (objective, names in order) and, per
+# variant, <run>/variants/<name>/variant.json beside its own raw/ (with prewarm_reports.jsonl)
+VARIANTS_DIR, VARIANTS_PLAN, VARIANT_SETTINGS = "variants", "variants.json", "variant.json"
+PREWARM_REPORTS = "prewarm_reports.jsonl"
 
 
 def new_latency_histogram() -> HdrHistogram:
@@ -184,3 +189,18 @@ class RawRun:
     # X-Ray documents, untouched (strangler_core.traces assembles them); None: not written here,
     # since the collector appends to raw/segments.jsonl itself during the run
     segments: Iterable[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class VariantRaw:
+    """One variant's run: its settings, its raw results, and its pre-warm invokes' REPORTs."""
+
+    variant: Variant
+    run: RawRun
+    prewarm_reports: Iterable[LambdaReport] = ()
+
+
+@dataclass(frozen=True)
+class VariantsRaw:
+    objective: Objective | None
+    variants: tuple[VariantRaw, ...]

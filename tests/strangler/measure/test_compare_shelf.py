@@ -72,7 +72,7 @@ class Shelf:
             == 200
         )
 
-    def compare(self, tmp_path: Path, *extra: str) -> int:
+    def compare(self, tmp_path: Path, *extra: str, duration: str = "8s") -> int:
         return main(
             [
                 "--config",
@@ -80,7 +80,7 @@ class Shelf:
                 "compare",
                 *extra,
                 "--duration",
-                "8s",
+                duration,
                 "--users",
                 "4",
                 "--reports-dir",
@@ -160,6 +160,67 @@ def test_compare_without_a_locustfile_replays_the_routes_captured_traffic(
         assert set(stats["status_counts"]) == {"200"}
     assert lam["billed_ms_total"] > 0
     assert shelf.title() == "Dune (replayed)"
+
+
+def test_compare_runs_variants_side_by_side_and_names_the_cheapest_meeting_the_objective(
+    shelf: Shelf, tmp_path: Path
+) -> None:
+    """Two variants of shelf's function after the main run, each its own function in its own
+    Lambda service, same load: a memory size and a pre-warm schedule (2 concurrent isPrewarm
+    invokes as the run starts, then every minute, as a scheduled EventBridge rule fanning out
+    to 2 invokes would send them). Pre-warm schedule price: AWS Lambda pricing page (requests
+    and duration of every invoke; 730 h a month)."""
+    locustfile = tmp_path / "reader.py"
+    locustfile.write_text(
+        READER_LOCUSTFILE.replace("{LOGIN}", repr(LOGIN)).replace("{BOOK}", str(shelf.book["id"]))
+    )
+    args = ["/api/books/", "--locustfile", str(locustfile), "--objective", "p99<=60s"]
+    variants = ["--variant", "memory=1024", "--variant", "prewarm=2,every=1m"]
+    assert shelf.compare(tmp_path, *args, *variants, duration="4s") == 0
+
+    report = _report(tmp_path)
+    (run_dir,) = (tmp_path / "reports").iterdir()
+    section = report["variants"]
+    columns = {c["name"]: c for c in section["columns"]}
+    assert list(columns) == ["configured", "m1024", "warm2x1m"]
+    assert [c["memory_mb"] for c in columns.values()] == [1769, 1024, 1769]
+    for column in columns.values():
+        assert column["requests"] > 0 and column["failures"] == 0
+        assert column["cost"]["usd_per_month"] > 0
+    # each variant ran as its own function, same code, its own configuration
+    meta = json.loads((run_dir / "variants" / "m1024" / "raw" / "meta.json").read_text())
+    assert (meta["lambda"]["function"], meta["lambda"]["memory_mb"]) == ("shelf-m1024", 1024)
+    # the pre-warm event came before the load: 2 cold sandboxes, billed apart from the load
+    prewarm = (run_dir / "variants" / "warm2x1m" / "raw" / "prewarm_reports.jsonl").read_text()
+    assert [json.loads(line)["init_ms"] is not None for line in prewarm.splitlines()][:2] == [
+        True,
+        True,
+    ]
+    warm = columns["warm2x1m"]
+    assert warm["prewarm"] == {"sandboxes": 2, "every_min": 1.0}
+    assert warm["cost"]["prewarm_invokes_per_month"] == 87_600  # 730 h x 60 min x 2
+    # every column met a 60 s p99 without failures: the cheapest a month was chosen
+    assert section["verdict"]["meeting"] == ["configured", "m1024", "warm2x1m"]
+    cheapest = min(columns.values(), key=lambda c: c["cost"]["usd_per_month"])
+    assert section["verdict"]["chosen"] == cheapest["name"]
+    summary = (run_dir / "summary.md").read_text()
+    assert f"**Which variant pays:** {section['verdict']['text']}" in summary.splitlines()
+    assert "| Metric | Monolith | configured | m1024 | warm2x1m |" in summary.splitlines()
+    # each variant's service was stopped after its run: none of its sandboxes is left
+    assert _connections_named(shelf, "lambda:shelf-%") == 0
+
+
+def _connections_named(shelf: Shelf, pattern: str) -> int:
+    import psycopg
+
+    from strangler.stack.state import read_state
+
+    with psycopg.connect(read_state(shelf.config)["database"]) as db:
+        row = db.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE %s", (pattern,)
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _wait_captured(traffic: Path, method: str, raw_path: str) -> None:
