@@ -234,7 +234,8 @@ def variant_column(
     prewarm_reports: Iterable[LambdaReport],
     prices_path: Path | None,
 ) -> VariantColumn:
-    """One column: a run's Lambda path, priced as that variant is billed."""
+    """One column: a run's Lambda path, priced as that variant is billed (projected Init
+    Durations billed where the run has them, as the main report's cost)."""
     from loadtests.cost import load_prices
     from loadtests.cost.variants import VariantUsage, variant_cost
 
@@ -244,13 +245,13 @@ def variant_column(
     every = variant.prewarm_every_min if variant is not None else None
     # a pre-warm of a sandbox already warm, as most of a month's are (1 ms: Lambda's minimum)
     warm = sorted(r.billed_ms for r in prewarm_reports if r.init_ms is None)
-    cost = None
-    if detail.invocations.invocations and meta.architecture in ("x86_64", "arm64"):
+    inv, cost = detail.invocations, None
+    if inv.invocations and meta.architecture in ("x86_64", "arm64"):
         usage = VariantUsage(
             memory_mb=meta.memory_mb,
             architecture=cast(Any, meta.architecture),
             rps=lam.rps,
-            mean_billed_ms=detail.invocations.billed_ms_mean,
+            mean_billed_ms=(inv.projected_billed_ms_mean if inv.projected else inv.billed_ms_mean),
             provisioned=provisioned,
             provisioned_share=provisioned_share(reports) if provisioned else 0.0,
             prewarm_sandboxes=prewarm,
@@ -258,7 +259,7 @@ def variant_column(
             prewarm_billed_ms=float(warm[len(warm) // 2]) if warm else 1.0,
         )
         cost = variant_cost(load_prices(prices_path), usage)
-    init, projected = detail.init_duration(), detail.invocations.projected_init
+    init, projected = detail.init_duration(), inv.projected_init
     return VariantColumn(
         name=name,
         memory_mb=meta.memory_mb,
@@ -267,7 +268,8 @@ def variant_column(
         prewarm_every_min=every,
         requests=lam.requests,
         failures=lam.failures,
-        latency=lam.latency,
+        latency=lam.decision_latency,
+        measured_latency=lam.latency,
         cold_starts=detail.cold_starts.count,
         init_p50_ms=init.p50 if init.count else None,
         projected_init_p50_ms=projected.p50 if projected.count else None,

@@ -187,6 +187,15 @@ def _init(column: VariantColumn) -> str:
     return f"{_ms(column.projected_init_p50_ms)} ({_ms(column.init_p50_ms)} measured)"
 
 
+def _latency(column: VariantColumn, percentile: str) -> str:
+    """Projected, with the measured figure beside it where they differ."""
+    shown = float(getattr(column.latency, percentile))
+    measured = float(getattr(column.measured_latency, percentile))
+    if shown == measured:
+        return _ms(shown)
+    return f"{_ms(shown)} ({_ms(measured)} measured)"
+
+
 def variant_table(report: Report) -> VariantTable | None:
     section = report.variants
     if section is None:
@@ -208,9 +217,9 @@ def variant_table(report: Report) -> VariantTable | None:
                 f"{mono.requests:,} ({_pct(mono.failure_rate)})",
                 lambda c: f"{c.requests:,} ({_pct(c.failure_rate)})",
             ),
-            row("Latency p50", _ms(mono.latency.p50), lambda c: _ms(c.latency.p50)),
-            row("Latency p90", _ms(mono.latency.p90), lambda c: _ms(c.latency.p90)),
-            row("Latency p99", _ms(mono.latency.p99), lambda c: _ms(c.latency.p99)),
+            row("Latency p50", _ms(mono.latency.p50), lambda c: _latency(c, "p50")),
+            row("Latency p90", _ms(mono.latency.p90), lambda c: _latency(c, "p90")),
+            row("Latency p99", _ms(mono.latency.p99), lambda c: _latency(c, "p99")),
             row("Cold starts", DASH, lambda c: f"{c.cold_starts:,}"),
             row("Init Duration p50, projected", DASH, _init),
             row("Throttled requests", DASH, lambda c: f"{c.throttles:,}"),

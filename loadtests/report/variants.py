@@ -1,8 +1,9 @@
 """Variants of the function side by side, and which one pays: pure data and the choice.
 
 Each column is one variant's own run (the same load shape as the main run's): its Lambda
-path's latency, cold starts, Init Duration (projected, measured beside it), throttles, peak
-database connections and cost. ``choose`` names the cheapest variant a month that meets the
+path's latency (projected: cold requests without the host's run-queue wait, where the run
+carries projections; measured beside it), cold starts, Init Duration (the same), throttles,
+peak database connections and cost. ``choose`` names the cheapest variant a month that meets the
 user's latency objective without failing more than ``MAX_FAILURE_RATE`` of its requests.
 """
 
@@ -30,7 +31,8 @@ class VariantColumn:
     prewarm_every_min: float | None
     requests: int
     failures: int
-    latency: Latency
+    latency: Latency  # projected (host run-queue wait out of cold starts) where the run has it
+    measured_latency: Latency
     cold_starts: int
     init_p50_ms: float | None  # measured Init Duration
     projected_init_p50_ms: float | None  # with the host's run-queue wait removed
@@ -67,6 +69,7 @@ class VariantColumn:
             "failures": self.failures,
             "failure_rate": round(self.failure_rate, 6),
             "latency_ms": self.latency.to_json(),
+            "measured_latency_ms": self.measured_latency.to_json(),
             "cold_starts": self.cold_starts,
             "init_duration_ms_p50": self.init_p50_ms,
             "projected_init_duration_ms_p50": self.projected_init_p50_ms,

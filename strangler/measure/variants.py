@@ -32,6 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
 from infra.local.lambda_service.spec import ServiceConfig
 from loadtests.report.raw import (
     LAMBDA_REPORTS,
@@ -52,6 +56,7 @@ from strangler.stack.processes import ProcessTable
 from strangler.stack.readiness import wait_http_ok
 from strangler_core.atomic import write_atomic
 from strangler_core.config import Config, FunctionConfig
+from strangler_core.lambda_model import InvokeCredentials
 from strangler_core.model import load
 from strangler_core.variants import Objective, Variant
 
@@ -115,7 +120,8 @@ def run_variant(run: VariantRun, variant: Variant, run_dir: Path, progress: Prog
     stop = threading.Event()
     warmer: threading.Thread | None = None
     try:
-        lambda_url = _start_service(run.config, fn, run.database_url, processes, work)
+        invoker = _start_service(run.config, fn, run.database_url, processes, work)
+        lambda_url = invoker.lambda_url
         status = {"lambda_limits": _limits(lambda_url)}
         progress(f"variant {variant.name}: function {fn.name} ({fn.memory_mb} MB) on {lambda_url}")
         urls = {
@@ -124,11 +130,11 @@ def run_variant(run: VariantRun, variant: Variant, run_dir: Path, progress: Prog
         }
         opened = time.time()  # the window's REPORTs include the first pre-warm event's
         if variant.prewarm and variant.prewarm_every_min:
-            prewarm_ids += prewarm_round(lambda_url, fn.name, variant.prewarm)
+            prewarm_ids += prewarm_round(invoker, variant.prewarm)
             progress(f"variant {variant.name}: pre-warmed {variant.prewarm} sandboxes")
             warmer = threading.Thread(
                 target=_prewarm_every,
-                args=(lambda_url, fn.name, variant, stop, prewarm_ids),
+                args=(invoker, variant, stop, prewarm_ids),
                 name="prewarm",
                 daemon=True,
             )
@@ -158,7 +164,7 @@ def run_variant(run: VariantRun, variant: Variant, run_dir: Path, progress: Prog
 
 def _start_service(
     config: Config, fn: FunctionConfig, database_url: str, processes: ProcessTable, work: Path
-) -> str:
+) -> Invoker:
     """A Lambda service serving ``fn`` alone, its logs under ``work``."""
     from infra.local.net import free_port
 
@@ -184,15 +190,36 @@ def _start_service(
     )
     url = f"http://{host}:{port}"
     wait_http_ok(f"{url}/strangler/health", record, timeout)
-    return url
+    return Invoker(url, fn.name, settings.region, settings.credentials)
 
 
-def prewarm_round(lambda_url: str, function: str, sandboxes: int) -> list[str]:
+@dataclass(frozen=True)
+class Invoker:
+    """Where a variant's function is invoked, and the key its Invoke API wants, if any."""
+
+    lambda_url: str
+    function: str
+    region: str
+    credentials: InvokeCredentials | None = None
+
+    def request(self) -> urllib.request.Request:
+        url = f"{self.lambda_url}/2015-03-31/functions/{self.function}/invocations"
+        headers = {"Content-Type": "application/json"}
+        if self.credentials is not None:  # SigV4, as boto3 signs an Invoke
+            signed = AWSRequest(method="POST", url=url, data=PREWARM_EVENT, headers=headers)
+            key = self.credentials
+            SigV4Auth(
+                Credentials(key.access_key_id, key.secret_access_key), "lambda", self.region
+            ).add_auth(signed)
+            headers = dict(signed.headers.items())
+        return urllib.request.Request(url, data=PREWARM_EVENT, headers=headers, method="POST")
+
+
+def prewarm_round(invoker: Invoker, sandboxes: int) -> list[str]:
     """One pre-warm event: ``sandboxes`` concurrent ``isPrewarm`` invokes; their request ids."""
-    url = f"{lambda_url}/2015-03-31/functions/{function}/invocations"
 
     def invoke(_: int) -> str:
-        request = urllib.request.Request(url, data=PREWARM_EVENT, method="POST")
+        request = invoker.request()
         with urllib.request.urlopen(request, timeout=PREWARM_INVOKE_TIMEOUT_S) as response:
             response.read()
             return str(response.headers.get("x-amzn-RequestId", ""))
@@ -202,12 +229,12 @@ def prewarm_round(lambda_url: str, function: str, sandboxes: int) -> list[str]:
 
 
 def _prewarm_every(
-    lambda_url: str, function: str, variant: Variant, stop: threading.Event, ids: list[str]
+    invoker: Invoker, variant: Variant, stop: threading.Event, ids: list[str]
 ) -> None:
     assert variant.prewarm is not None and variant.prewarm_every_min is not None
     while not stop.wait(variant.prewarm_every_min * 60.0):
         try:
-            ids += prewarm_round(lambda_url, function, variant.prewarm)
+            ids += prewarm_round(invoker, variant.prewarm)
         except OSError:
             continue  # a missed pre-warm is a colder next minute, as on AWS; not a failed run
 

@@ -114,6 +114,7 @@ def _column(
         requests=requests,
         failures=failures,
         latency=_latency(10.0, p99),
+        measured_latency=_latency(10.0, p99 * 2),
         cold_starts=0,
         init_p50_ms=None,
         projected_init_p50_ms=None,
