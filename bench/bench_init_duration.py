@@ -37,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -346,10 +347,15 @@ def herd(database_url: str, log_dir: Path, size: int) -> list[dict[str, Any]]:
 
     settings = ServiceSettings(port=0, log_dir=str(log_dir), enforce_limits="auto")
     body = json.dumps(api_event("/unicorns", demo_token())).encode()
+    # every connection open before any request, and the requests sent together: so no
+    # sandbox of the herd is done (and reused) before the last request arrives
+    ready = threading.Barrier(size)
 
     def one(_: int) -> Invoked:
         conn = http.client.HTTPConnection(urlsplit(service.url).netloc, timeout=120)
         try:
+            conn.connect()
+            ready.wait()
             return invoke(conn, body)
         finally:
             conn.close()
@@ -362,9 +368,13 @@ def herd(database_url: str, log_dir: Path, size: int) -> list[dict[str, Any]]:
             raise SystemExit(f"herd invoke failed: {problem}")
     reports = read_reports(log_dir)
     records = [reports[r.headers["x-amzn-requestid"]] for r in results]
-    if any(r["init_ms"] is None for r in records):
-        raise SystemExit("a herd invoke was not a cold start")
-    return records
+    # an init past 10 s was suppressed and re-run inside the invoke (no Init Duration, so no
+    # projection): said, and left out
+    cold = [r for r in records if r["init_ms"] is not None]
+    suppressed = sum(1 for r in records if r.get("suppressed_init_ms") is not None)
+    if len(cold) < size:
+        print(f"  herd: {len(cold)} of {size} cold with an Init Duration, {suppressed} suppressed")
+    return cold
 
 
 def solo(database_url: str, log_dir: Path) -> dict[str, Any]:
@@ -373,8 +383,9 @@ def solo(database_url: str, log_dir: Path) -> dict[str, Any]:
 
 
 def run_herd(database_url: str, work: Path, size: int, solos: int, herds: int) -> None:
-    print(f"\nsolo vs herd: {solos} cold starts alone, {herds} x {size} at once, ")
+    print(f"\nsolo vs herd: {solos} cold starts alone, {herds} x {size} at once,")
     print(f"{HERD_MEMORY_MB} MB, limits {limits_mode('auto')}, GET /unicorns as rider demo")
+    print(f"1-minute load average at the start: {os.getloadavg()[0]:.1f}")
     one_cold_start(database_url, 512, "off", work / "logs-warmup")  # page cache, .pyc files
     alone: list[dict[str, Any]] = []
     crowd: list[dict[str, Any]] = []
@@ -384,8 +395,11 @@ def run_herd(database_url: str, work: Path, size: int, solos: int, herds: int) -
         if index < herds:
             crowd.extend(herd(database_url, work / f"logs-herd-{index}", size))
         print(f"  round {index + 1} done", file=sys.stderr, flush=True)
+    if not crowd:
+        raise SystemExit("no herd cold start finished its init within 10 s: host too busy")
     header = f"{'':<26}{'n':>4}{'p50':>9}{'p90':>9}{'max':>9}{'/ solo p50':>12}"
     base = percentile([r["init_ms"] for r in alone], 0.5)
+    print(f"1-minute load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(header)
     for label, rows, key in (
         ("solo, measured", alone, "init_ms"),
@@ -403,12 +417,16 @@ def run_herd(database_url: str, work: Path, size: int, solos: int, herds: int) -
         )
     projected = percentile([float(r["projected_init_ms"]) for r in crowd], 0.5)
     measured = percentile([float(r["init_ms"]) for r in crowd], 0.5)
-    met = abs(projected / base - 1) <= HERD_TOLERANCE
-    print(
-        f"\ntarget: herd projected p50 within {HERD_TOLERANCE:.0%} of solo p50: "
-        f"{'MET' if met else 'MISSED'} ({projected / base - 1:+.0%}); "
-        f"herd measured p50 is {measured / base:.1f}x solo"
-    )
+    # On a busy host the solo starts queue too (for other work): their projected p50 is the
+    # solo figure such a host can still give; on a quiet one the two solo p50s agree.
+    solo_projected = percentile([float(r["projected_init_ms"]) for r in alone], 0.5)
+    for label, reference in (("measured", base), ("projected", solo_projected)):
+        met = abs(projected / reference - 1) <= HERD_TOLERANCE
+        print(
+            f"target: herd projected p50 within {HERD_TOLERANCE:.0%} of solo {label} p50: "
+            f"{'MET' if met else 'MISSED'} ({projected / reference - 1:+.0%})"
+        )
+    print(f"herd measured p50 is {measured / base:.1f}x solo measured p50")
 
 
 # -- 2. where init goes ------------------------------------------------------------------------
