@@ -95,9 +95,10 @@ http {{
     fastcgi_temp_path {work}/fastcgi;
     uwsgi_temp_path {work}/uwsgi;
     scgi_temp_path {work}/scgi;
-    upstream up {{ server 127.0.0.1:{upstream}; keepalive 64; }}
+    upstream up {{ server 127.0.0.1:{upstream}; keepalive 64; keepalive_requests 10000000; }}
     server {{
         listen 127.0.0.1:{port};
+        keepalive_requests 10000000;  # nginx closes a client connection after 1000 by default
         location / {{
             proxy_pass http://up;
             proxy_http_version 1.1;
