@@ -7,8 +7,8 @@ HTTP_PROXY or AWS_PROXY route (HTTP/1.1, no HEAD, a known body length up to
 ``STREAM_THRESHOLD`` already in the buffer, no Upgrade/Expect/Transfer-Encoding/close, a plain
 path) that the ``FastLane`` accepts is served by it on this connection. Anything else hands the
 connection, with the bytes not yet handled, to aiohttp's request handler for the rest of its
-life, so every other behaviour (404, 413, streamed uploads, chunked bodies, HEAD, errors)
-stays aiohttp's.
+life (``delegated.AiohttpLink`` hands it one request at a time), so every other behaviour
+(404, 413, streamed uploads, chunked bodies, HEAD, errors) stays aiohttp's.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from multidict import CIMultiDict
 
+from infra.local.gateway.delegated import AiohttpLink
 from infra.local.gateway.errors import error_body
 from infra.local.gateway.passthrough import STREAM_THRESHOLD
 from strangler_core.http1 import HttpProtocolError, RequestHead, parse_request_head, response_head
@@ -221,13 +222,13 @@ class FrontProtocol(asyncio.Protocol):
         if self._idle is not None:
             self._idle.cancel()  # aiohttp's own keep-alive timeout takes over
         self._connections.discard(self)
-        handler = self._fallback()
-        transport.set_protocol(handler)
-        handler.connection_made(transport)
+        link = AiohttpLink(self._fallback())
+        transport.set_protocol(link)
+        link.connection_made(transport)
         data = bytes(self._buffer)
         self._buffer.clear()
         if data:
-            handler.data_received(data)
+            link.data_received(data)
 
     def close(self) -> None:
         if self.transport is not None:
