@@ -426,6 +426,22 @@ def _provisioned(run: _Run, change: Change, attrs: Mapping[str, Any]) -> None:
     )
 
 
+def _event_invoke_config(run: _Run, change: Change, attrs: Mapping[str, Any]) -> None:
+    name, _, alias = change.name.rpartition(":")
+    lam = run.clients.lambda_
+    if change.action == "delete":
+        lam.delete_function_event_invoke_config(FunctionName=name, Qualifier=alias)
+        return
+    failure = attrs["on_failure"]
+    lam.put_function_event_invoke_config(
+        FunctionName=name,
+        Qualifier=alias,
+        MaximumRetryAttempts=attrs["max_retry_attempts"],
+        MaximumEventAgeInSeconds=attrs["max_event_age_s"],
+        DestinationConfig={"OnFailure": {"Destination": failure}} if failure else {},
+    )
+
+
 def _api(run: _Run, change: Change, attrs: Mapping[str, Any]) -> None:
     if change.action == "create":
         created = run.clients.apigw.create_api(Name=change.name, ProtocolType=attrs["protocol"])
@@ -534,6 +550,7 @@ _HANDLERS: dict[str, Callable[[_Run, Change, Mapping[str, Any]], None]] = {
     "lambda_function": _function,
     "lambda_alias": _alias,
     "lambda_provisioned_concurrency": _provisioned,
+    "lambda_event_invoke_config": _event_invoke_config,
     "apigw_api": _api,
     "lambda_permission": _permission,
     "apigw_integration": _integration,

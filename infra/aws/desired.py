@@ -32,6 +32,7 @@ from infra.aws.naming import (
 )
 from infra.aws.resources import API_ID_PLACEHOLDER, Resource, canonical_policy
 from strangler_core.config import FunctionConfig
+from strangler_core.lambda_model import MAX_EVENT_AGE_S, MAX_RETRY_ATTEMPTS
 from strangler_core.routes import (
     DEFAULT_ROUTE_KEY,
     MONOLITH_TARGET,
@@ -126,16 +127,32 @@ def assume_role_policy() -> dict[str, Any]:
     )
 
 
-def execution_policy(region: str, account: str, log_group: str) -> dict[str, Any]:
-    """Least privilege: streams and events in the function's own log group, and X-Ray writes.
+def execution_policy(
+    region: str, account: str, log_group: str, on_failure: str | None = None
+) -> dict[str, Any]:
+    """Least privilege: streams and events in the function's own log group, and X-Ray writes;
+    with ``on_failure``, sending to that queue (Lambda sends a failed event's record with the
+    function's execution role: Lambda guide, "Capturing records of Lambda asynchronous
+    invocations").
 
     The log group is created by the deployer, so the function needs no logs:CreateLogGroup.
     X-Ray's PutTraceSegments / PutTelemetryRecords take no resource-level permissions ("*").
     """
+    queue = []
+    if on_failure is not None:
+        queue = [
+            {
+                "Sid": "OnFailureQueue",
+                "Effect": "Allow",
+                "Action": "sqs:SendMessage",
+                "Resource": on_failure,
+            }
+        ]
     return canonical_policy(
         {
             "Version": "2012-10-17",
             "Statement": [
+                *queue,
                 {
                     "Sid": "OwnLogGroup",
                     "Effect": "Allow",
@@ -170,6 +187,18 @@ def function_attrs(function: FunctionConfig, inputs: DeployInputs) -> dict[str, 
         "tracing": "Active",
         "code_sha256": sha,
     }
+
+
+def event_invoke_attrs(function: FunctionConfig) -> dict[str, Any] | None:
+    """The alias's asynchronous invocation settings (PutFunctionEventInvokeConfig), or None
+    where they are AWS's defaults (2 retries, 6 hours, no destination: no config at all)."""
+    attrs = {
+        "max_retry_attempts": function.max_retry_attempts,
+        "max_event_age_s": function.max_event_age_s,
+        "on_failure": function.on_failure,
+    }
+    defaults = {"max_retry_attempts": MAX_RETRY_ATTEMPTS, "max_event_age_s": MAX_EVENT_AGE_S}
+    return None if attrs == {**defaults, "on_failure": None} else attrs
 
 
 def http_integration_uri(route: Route, monolith_url: str) -> str:
@@ -274,7 +303,11 @@ def desired_state(
             Resource(
                 "iam_policy",
                 f"{role}/{POLICY_NAME}",
-                {"document": execution_policy(inputs.region, inputs.account, log_group)},
+                {
+                    "document": execution_policy(
+                        inputs.region, inputs.account, log_group, function.on_failure
+                    )
+                },
             ),
             Resource(
                 "lambda_function",
@@ -291,6 +324,9 @@ def desired_state(
                     {"executions": function.provisioned_concurrency},
                 )
             )
+        event_config = event_invoke_attrs(function)
+        if event_config is not None:
+            out.append(Resource("lambda_event_invoke_config", f"{fn}:{ALIAS}", event_config))
         out.append(
             Resource(
                 "lambda_permission",

@@ -126,6 +126,16 @@ def read_function(clients: Clients, names: Names, function: str, state: CurrentS
         res[("lambda_provisioned_concurrency", f"{fn}:{ALIAS}")] = {
             "executions": provisioned.get("RequestedProvisionedConcurrentExecutions")
         }
+    event_config = _or_none(
+        clients.lambda_.get_function_event_invoke_config, FunctionName=fn, Qualifier=ALIAS
+    )
+    if event_config is not None:
+        failure = event_config.get("DestinationConfig", {}).get("OnFailure", {})
+        res[("lambda_event_invoke_config", f"{fn}:{ALIAS}")] = {
+            "max_retry_attempts": event_config.get("MaximumRetryAttempts"),
+            "max_event_age_s": event_config.get("MaximumEventAgeInSeconds"),
+            "on_failure": failure.get("Destination") or None,
+        }
     policy = _or_none(clients.lambda_.get_policy, FunctionName=fn, Qualifier=ALIAS)
     if policy is not None:
         for statement in json.loads(policy["Policy"]).get("Statement", []):

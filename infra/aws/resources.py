@@ -20,6 +20,7 @@ KINDS = (
     "lambda_function",
     "lambda_alias",
     "lambda_provisioned_concurrency",
+    "lambda_event_invoke_config",
     "apigw_api",
     "lambda_permission",
     "apigw_integration",

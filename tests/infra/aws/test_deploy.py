@@ -10,6 +10,7 @@ import pytest
 
 from infra.aws.apply import DeploySpec, apply, plan
 from infra.aws.desired import ACCESS_LOG_FORMAT, code_sha256
+from infra.aws.naming import POLICY_NAME
 from infra.aws.plan import has_changes, render, summary
 from infra.aws.session import Clients
 from strangler_core.routes import Throttle, Throttling
@@ -242,6 +243,39 @@ def test_a_changed_zip_and_memory_update_the_function_and_move_the_alias(
         FunctionName=FN
     )
     assert not has_changes(plan(clients, changed))
+
+
+def test_async_settings_become_the_alias_event_invoke_config(
+    clients: Clients, spec: DeploySpec
+) -> None:
+    """max_retry_attempts, max_event_age_s and on_failure are PutFunctionEventInvokeConfig on
+    the alias (Lambda API reference, "PutFunctionEventInvokeConfig"; Lambda guide,
+    "Configuring error handling settings for Lambda asynchronous invocations"), the role may
+    send to the queue, and AWS's defaults need no config at all."""
+    queue = "arn:aws:sqs:us-east-1:123456789012:failed-events"
+    function = spec.functions[0].model_copy(
+        update={"max_retry_attempts": 0, "max_event_age_s": 3600, "on_failure": queue}
+    )
+    configured = replace(spec, functions=(function,))
+    assert "lambda_event_invoke_config" not in {c.resource for c in plan(clients, spec)}
+    planned = {(c.action, c.resource, c.name) for c in plan(clients, configured)}
+    assert ("create", "lambda_event_invoke_config", f"{FN}:live") in planned
+    apply(clients, configured, sleep=lambda _s: None)
+    config = clients.lambda_.get_function_event_invoke_config(FunctionName=FN, Qualifier="live")
+    assert config["MaximumRetryAttempts"] == 0
+    assert config["MaximumEventAgeInSeconds"] == 3600
+    assert config["DestinationConfig"]["OnFailure"]["Destination"] == queue
+    role = clients.lambda_.get_function_configuration(FunctionName=FN)["Role"].split("/")[-1]
+    document = clients.iam.get_role_policy(RoleName=role, PolicyName=POLICY_NAME)
+    statements = {s["Sid"]: s for s in document["PolicyDocument"]["Statement"]}
+    assert statements["OnFailureQueue"]["Action"] == ["sqs:SendMessage"]
+    assert statements["OnFailureQueue"]["Resource"] == [queue]
+    assert not has_changes(plan(clients, configured))
+
+    apply(clients, spec, sleep=lambda _s: None)  # back to AWS's defaults: deleted
+    with pytest.raises(clients.lambda_.exceptions.ResourceNotFoundException):
+        clients.lambda_.get_function_event_invoke_config(FunctionName=FN, Qualifier="live")
+    assert not has_changes(plan(clients, spec))
 
 
 def test_provisioned_concurrency_on_the_alias(clients: Clients, spec: DeploySpec) -> None:
