@@ -34,8 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="JSON file of the gateway's settings (routes_path, monolith_url, lambda_url, host, "
         "port, access_log, capture_dir, capture_max_bytes, capture_files, target_header, "
-        "allow_non_loopback, reload_interval_s, max_body_bytes, upstream_idle_timeout_s, api, "
-        "xray_daemon_address, trace_sample_rate)",
+        "allow_non_loopback, reload_interval_s, max_body_bytes, header_timeout_s, body_timeout_s, "
+        "upstream_idle_timeout_s, api, xray_daemon_address, trace_sample_rate)",
     )
     return parser
 

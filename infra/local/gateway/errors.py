@@ -15,6 +15,7 @@ malformed function response                            502     Internal Server E
 HTTP backend answer that breaks RFC 9112 (framing)     502     Internal Server Error
 malformed request head (RFC 9112), then close          400     Bad Request
 request line and headers over 10,240 bytes, then close 431     Request Header Fields Too Large
+head or body not read in time (settings), then close   408     Request Timeout
 integration timeout (route ``timeout_ms``, max 30 s)   503     Service Unavailable
 monolith unreachable (connection refused/reset)        503     Service Unavailable
 =====================================================  ======  ===========================
@@ -32,6 +33,7 @@ from strangler_core.errors import StranglerError
 MESSAGES = {
     400: "Bad Request",
     404: "Not Found",
+    408: "Request Timeout",
     413: "Request Entity Too Large",
     429: "Too Many Requests",
     431: "Request Header Fields Too Large",

@@ -8,7 +8,8 @@ HTTP_PROXY or AWS_PROXY route (HTTP/1.1, no HEAD, a known body length up to
 path) that the ``FastLane`` accepts is served by it on this connection. Anything else hands the
 connection, with the bytes not yet handled, to aiohttp's request handler for the rest of its
 life (``delegated.AiohttpLink`` hands it one request at a time), so every other behaviour
-(404, 413, streamed uploads, chunked bodies, HEAD, errors) stays aiohttp's.
+(404, 413, streamed uploads, chunked bodies, HEAD, errors) stays aiohttp's. A head or body
+that does not arrive in time (``timeouts``) is answered 408 and the connection closed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from multidict import CIMultiDict
 
 from infra.local.gateway.delegated import AiohttpLink
 from infra.local.gateway.errors import error_body
+from infra.local.gateway.framing import Waiting
 from infra.local.gateway.passthrough import STREAM_THRESHOLD
+from infra.local.gateway.timeouts import ReadTimeouts, ReadTimer
 from strangler_core.http1 import HttpProtocolError, RequestHead, parse_request_head, response_head
 
 IDLE_TIMEOUT_S = 75.0  # aiohttp's keep-alive timeout, so both paths close idle clients alike
@@ -95,9 +98,15 @@ class FrontProtocol(asyncio.Protocol):
     """
 
     def __init__(
-        self, lane: FastLane, connections: MutableSet[FrontProtocol], fallback: Callable[[], Any]
+        self,
+        lane: FastLane,
+        connections: MutableSet[FrontProtocol],
+        fallback: Callable[[], Any],
+        timeouts: ReadTimeouts,
     ) -> None:
         self._lane = lane
+        self._timeouts = timeouts
+        self._timer = ReadTimer(timeouts, self._read_timed_out)
         self._connections = connections
         self._fallback = fallback
         self._buffer = bytearray()
@@ -132,6 +141,7 @@ class FrontProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._idle is not None:
             self._idle.cancel()
+        self._timer.cancel()
         self._connections.discard(self)
         self.resume_writing()
 
@@ -164,9 +174,10 @@ class FrontProtocol(asyncio.Protocol):
         try:
             head = parse_request_head(buf)
         except HttpProtocolError as error:
-            self._refuse(error)
+            self._refuse(error.status)
             return
         if head is None:
+            self._timer.update(Waiting.HEAD)
             return  # the head is still on its way
         request = simple_request(head)
         serve = None if request is None else self._lane.accept(request)
@@ -175,7 +186,9 @@ class FrontProtocol(asyncio.Protocol):
             return
         end = head.size + request.length
         if len(buf) < end:
+            self._timer.update(Waiting.BODY)
             return  # the body is still on its way
+        self._timer.cancel()
         body = bytes(buf[head.size : end])
         del buf[:end]
         self._busy = True
@@ -201,18 +214,23 @@ class FrontProtocol(asyncio.Protocol):
         self.transport.write(data)
         return True
 
-    def _refuse(self, error: HttpProtocolError) -> None:
+    def _read_timed_out(self, waiting: Waiting) -> None:
+        if not self._busy:
+            self._refuse(408)
+
+    def _refuse(self, status: int) -> None:
         """Answer a request that breaks RFC 9112 and close: its framing cannot be trusted, so
-        nothing after it on this connection can be either (RFC 9112 §9.3)."""
+        nothing after it on this connection can be either (RFC 9112 §9.3). Also the answer
+        to a request that did not arrive in time."""
         assert self.transport is not None
-        body = error_body(error.status)
+        body = error_body(status)
         fields = [
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(body))),
             ("Connection", "close"),
         ]
         self._buffer.clear()
-        self.transport.write(response_head(error.status, None, fields) + body)
+        self.transport.write(response_head(status, None, fields) + body)
         self.transport.close()
 
     def _delegate(self) -> None:
@@ -221,8 +239,9 @@ class FrontProtocol(asyncio.Protocol):
         assert transport is not None
         if self._idle is not None:
             self._idle.cancel()  # aiohttp's own keep-alive timeout takes over
+        self._timer.cancel()
         self._connections.discard(self)
-        link = AiohttpLink(self._fallback())
+        link = AiohttpLink(self._fallback(), self._timeouts)
         transport.set_protocol(link)
         link.connection_made(transport)
         data = bytes(self._buffer)

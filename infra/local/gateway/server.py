@@ -29,6 +29,7 @@ from infra.local.gateway.passthrough import Passthrough
 from infra.local.gateway.settings import GatewaySettings, check_bind_address
 from infra.local.gateway.strict import AIOHTTP_LINE_LIMIT
 from infra.local.gateway.throttle import Clock
+from infra.local.gateway.timeouts import ReadTimeouts
 from infra.local.gateway.tracing import GatewayTracer
 from infra.local.gateway.upstream import UpstreamPool
 from infra.local.net import port_is_free
@@ -105,10 +106,11 @@ class Gateway:
             max_line_size=AIOHTTP_LINE_LIMIT,
             max_field_size=AIOHTTP_LINE_LIMIT,
         )
+        timeouts = ReadTimeouts(cfg.header_timeout_s, cfg.body_timeout_s)
         loop = asyncio.get_running_loop()
         try:
             self._listener = await loop.create_server(
-                lambda: FrontProtocol(lane, self._front, server),
+                lambda: FrontProtocol(lane, self._front, server, timeouts),
                 cfg.host,
                 cfg.port,
                 backlog=1024,

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import Field, Strict
 
 from infra.local.gateway.events import ApiContext
+from infra.local.gateway.timeouts import DEFAULT_BODY_TIMEOUT_S, DEFAULT_HEADER_TIMEOUT_S
 from infra.local.gateway.upstream import DEFAULT_IDLE_TIMEOUT_S
 from strangler_core.atomic import write_atomic
 from strangler_core.errors import ConfigError
@@ -52,6 +53,10 @@ class GatewaySettings(StrictModel):
     """How often the route table file is checked for changes."""
     max_body_bytes: int = Field(default=MAX_BODY_BYTES, gt=0)
     """Larger request bodies are answered 413."""
+    header_timeout_s: float = Field(default=DEFAULT_HEADER_TIMEOUT_S, gt=0)
+    """A request head must arrive whole within this of its first byte, else 408 and close."""
+    body_timeout_s: float = Field(default=DEFAULT_BODY_TIMEOUT_S, gt=0)
+    """The longest pause between two reads of a request body, else 408 (or close) too."""
     upstream_idle_timeout_s: float = Field(default=DEFAULT_IDLE_TIMEOUT_S, gt=0)
     """A pooled connection to an integration idle this long is closed, not reused; keep it
     below the upstream's keep-alive timeout (gunicorn's default: 2 s)."""

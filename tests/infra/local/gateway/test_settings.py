@@ -57,6 +57,8 @@ def _every_setting_changed(
         "allow_non_loopback": True,
         "reload_interval_s": 0.05,
         "max_body_bytes": 1000,
+        "header_timeout_s": 5.0,
+        "body_timeout_s": 6.0,
         "upstream_idle_timeout_s": 0.5,
         "api": {"api_id": "abc123", "account_id": "111122223333", "stage": "prod"},
         "xray_daemon_address": f"127.0.0.1:{daemon_port}",
