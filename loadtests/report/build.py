@@ -188,7 +188,9 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
             init_p50_ms=init.p50 if init.count else None,
             projected=invocations.projected,
             measured_lambda_p99_ms=lam.latency.p99,
-            measured_init_p50_ms=detail.init_duration().p50,
+            measured_init_p50_ms=(
+                detail.init_duration().p50 if detail.init_duration().count else None
+            ),
             throttles=detail.throttles,
             lambda_usd_per_million=cost.serverless_usd_per_million if cost else None,
             monolith_usd_per_million=cost.monolith_usd_per_million if cost else None,

@@ -170,11 +170,28 @@ class InvocationStats:
         return self.projected_init if self.projected else self.init
 
 
+def _host_init_ms(report: LambdaReport) -> float | None:
+    """What this host added to the request of a projected cold start: its measured init time
+    (a suppressed init's wasted attempt and its re-run) minus the projected Init Duration."""
+    if report.projected_init_ms is None:
+        return None
+    if report.init_ms is not None:
+        return report.init_ms - report.projected_init_ms
+    if report.suppressed_init_ms is not None and report.rerun_init_ms is not None:
+        return report.suppressed_init_ms + report.rerun_init_ms - report.projected_init_ms
+    return None
+
+
 def _projected_billed_ms(report: LambdaReport) -> int:
-    """Billed Duration with the projected init in place of the measured one (per 1 ms)."""
-    if report.init_ms is None or report.projected_init_ms is None:
+    """Billed Duration as a plain cold start with the projected init would be (per 1 ms)."""
+    if report.projected_init_ms is None:
         return report.billed_ms
-    return max(1, math.ceil(report.duration_ms + report.projected_init_ms))
+    if report.init_ms is not None:
+        return max(1, math.ceil(report.duration_ms + report.projected_init_ms))
+    if report.rerun_init_ms is not None:  # the re-run is inside duration_ms
+        invoke_ms = max(0.0, report.duration_ms - report.rerun_init_ms)
+        return max(1, math.ceil(invoke_ms + report.projected_init_ms))
+    return report.billed_ms
 
 
 def summarize_reports(reports: Iterable[LambdaReport]) -> InvocationStats:
@@ -194,9 +211,10 @@ def summarize_reports(reports: Iterable[LambdaReport]) -> InvocationStats:
         if report.init_ms is not None:
             record_ms(inits, report.init_ms)
             init_ids.add(report.request_id)
-            if report.projected_init_ms is not None:
-                record_ms(projected, report.projected_init_ms)
-                excess[report.request_id] = report.init_ms - report.projected_init_ms
+        host_ms = _host_init_ms(report)
+        if host_ms is not None and report.projected_init_ms is not None:
+            record_ms(projected, report.projected_init_ms)
+            excess[report.request_id] = host_ms
         if report.init_run_queue_wait_ms is not None:
             record_ms(waits, report.init_run_queue_wait_ms)
     return InvocationStats(

@@ -123,7 +123,9 @@ def table_rows(report: Report) -> list[Row]:
             DASH,
             _projected(
                 f"{_ms(init.p50)} / {_ms(init.max)}",
-                f"{_ms(measured_init.p50)} / {_ms(measured_init.max)}",
+                f"{_ms(measured_init.p50)} / {_ms(measured_init.max)}"
+                if measured_init.count
+                else "none within 10 s",
                 proj,
             )
             if init.count

@@ -120,6 +120,8 @@ def _cold_part(i: VerdictInputs) -> str:
         part += f", Init Duration p50 {i.init_p50_ms:,.0f} ms"
         if i.projected and i.measured_init_p50_ms is not None:
             part += f" projected ({i.measured_init_p50_ms:,.0f} ms measured)"
+        elif i.projected:
+            part += " projected (none measured: every init here passed 10 s)"
     return part
 
 

@@ -265,6 +265,12 @@ class Sandbox:
                 return InvokeOutcome(InvokeStatus.EXITED, duration_ms, returncode=self._returncode)
         return InvokeOutcome(InvokeStatus.TIMEOUT, duration_ms)
 
+    @property
+    def init_sample(self) -> InitSample | None:
+        """What the kernel said about this sandbox's init, once it has reached ``/next``."""
+        with self._cond:
+            return self._init_sample
+
     def max_memory_mb(self) -> int:
         """Peak RSS (VmHWM) in MB; the last value read once the process is gone."""
         with self._cond:

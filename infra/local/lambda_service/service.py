@@ -349,7 +349,8 @@ class LambdaService:
             error_type=error_type,
             handler_error=outcome.error_type if outcome.status is InvokeStatus.ERROR else None,
             suppressed_init_ms=suppressed_init_ms,
-            init_sample=init_sample,
+            # a suppressed init's re-run, inside this invocation: its projection too
+            init_sample=init_sample if suppressed_init_ms is None else sandbox.init_sample,
         )
         tail = self._finish_log(sandbox, report, lines, log_offset, log_tail)
         failed = outcome.status is not InvokeStatus.OK

@@ -172,6 +172,10 @@ class LambdaReport(RawRecord):
     # local Lambda service's; absent from CloudWatch's and older records)
     init_run_queue_wait_ms: float | None = None
     projected_init_ms: float | None = None
+    # An init past 10 s that Lambda suppressed, and its re-run inside the invocation (measured,
+    # within duration_ms); projected_init_ms is then the re-run's projection
+    suppressed_init_ms: float | None = None
+    rerun_init_ms: float | None = None
     sandbox_id: str | None = None  # the local Lambda service's; CloudWatch's REPORT has none
 
 

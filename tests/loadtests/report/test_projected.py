@@ -97,3 +97,30 @@ def test_table_labels_projected_with_measured_beside(run_dir: Path) -> None:
     assert re.fullmatch(
         r"\$\d\.\d\d projected \(\$\d\.\d\d measured\)", _row(summary, "USD per 1M requests")
     )
+
+
+def test_a_suppressed_init_counts_as_a_projected_cold_start() -> None:
+    """An init that passed 10 s on this host and was re-run inside the invocation: projected,
+    it is a plain cold start; the host added its wasted attempt and the re-run minus the
+    projection, and it is billed as duration without the re-run plus the projected init."""
+    from loadtests.report.metrics import summarize_reports
+    from loadtests.report.raw import LambdaReport
+
+    record = LambdaReport(
+        request_id="r1",
+        duration_ms=10_400.0,  # the re-run init (10,300 ms) + 100 ms of handler
+        billed_ms=10_400,
+        memory_mb=512,
+        max_memory_mb=60,
+        init_ms=None,
+        status="success",
+        timestamp="2026-12-01T23:55:55.678Z",
+        suppressed_init_ms=10_050.0,
+        rerun_init_ms=10_300.0,
+        projected_init_ms=310.0,
+    )
+    stats = summarize_reports([record])
+    assert stats.projected and stats.init_reports == 0
+    assert stats.projected_init.count == 1
+    assert stats.init_excess_ms == {"r1": 10_050.0 + 10_300.0 - 310.0}
+    assert stats.projected_billed_ms_total == 100 + 310

@@ -159,3 +159,25 @@ def test_init_runs_with_burst_cpu_on_demand_and_the_memory_share_when_provisione
             pytest.skip(f"limits not enforced here: {svc.limits.mode}")
         quotas = invoke(svc.url, "quota", {}).json()
     assert quotas == {"init": init_quota, "invoke": 28_943}
+
+
+def test_a_suppressed_init_carries_the_projection_of_its_rerun(tmp_path: Path) -> None:
+    """An init past the limit (here 0.5 s) is suppressed and re-run inside the invoke (Lambda
+    Developer Guide, "Understanding the Lambda execution environment lifecycle"); a host that
+    made it pass the limit would not have on AWS, so the record projects the re-run: its
+    measured time (inside Duration) and the projected Init Duration, the sleep kept (blocked
+    time is the function's own, not the host's)."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "slow.py").write_text(
+        "import time\ntime.sleep(1.0)\n\ndef handler(event, context):\n    return {}\n"
+    )
+    spec = FunctionSpec(name="slow", handler="slow.handler", code_paths=(str(code),), timeout_s=5)
+    settings = ServiceSettings(log_dir=str(tmp_path / "logs"), init_timeout_s=0.5)
+    with LambdaService(settings, [spec]) as svc:
+        assert invoke(svc.url, "slow", {}).status == 200
+    (record,) = [json.loads(line) for line in (tmp_path / "logs" / "reports.jsonl").open()]
+    assert record["init_ms"] is None and record["suppressed_init_ms"] >= 500
+    assert 1000 <= record["rerun_init_ms"] <= record["duration_ms"]
+    assert 1000 <= record["projected_init_ms"] <= record["rerun_init_ms"]
+    assert record["init_cpu_ms"] < 1000 and record["init_vcpus"] == 1.0

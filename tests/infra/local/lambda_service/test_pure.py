@@ -106,6 +106,7 @@ def test_report_record_for_jsonl() -> None:
         "init_vcpus": None,
         "init_throttled_ms": None,
         "projected_init_ms": None,
+        "rerun_init_ms": None,
         "suppressed_init_ms": None,
         "status": "error",
         "error_type": "ValueError",
