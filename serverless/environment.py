@@ -20,6 +20,11 @@ request itself (``serverless.connection_policy``); ``0``: the project's own sett
 COLD_START_HEADER = "STRANGLER_COLD_START_HEADER"
 """Response header marking a sandbox's first invocation (default ``x-strangler-cold-start``)."""
 
+INITIALIZATION_TYPE = "AWS_LAMBDA_INITIALIZATION_TYPE"
+"""Set by Lambda: ``on-demand``, ``provisioned-concurrency`` or ``snap-start`` (Lambda guide,
+"Defined runtime environment variables")."""
+PROVISIONED = "provisioned-concurrency"
+
 DEFAULT_ASGI = "monolith.asgi:application"
 DEFAULT_COLD_START_HEADER = "x-strangler-cold-start"
 

@@ -1,7 +1,8 @@
 """The Lambda entry point (``serverless.handler.handler``): thin on purpose.
 
 Everything that can be done once per sandbox happens at import, in the INIT phase; the handler
-itself only answers pre-warm pings, marks the sandbox's first invocation, and delegates.
+itself only answers pre-warm pings, marks the sandbox's first invocation (on demand: a
+provisioned sandbox's first request waited for no INIT), and delegates.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ _adapter = build_adapter()
 _cold_start_header = os.environ.get(
     environment.COLD_START_HEADER, environment.DEFAULT_COLD_START_HEADER
 )
-_first_invocation = True
+# A provisioned sandbox was initialised before any request: its first one waits for no INIT,
+# so it is no cold start (AWS shows no Init Duration for it either)
+_first_invocation = os.environ.get(environment.INITIALIZATION_TYPE) != environment.PROVISIONED
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -278,6 +278,7 @@ def variant_column(
         throttles=detail.throttles,
         db_connections_peak=lam.db_connections_peak,
         cost=cost,
+        host=detail.samples.host,
     )
 
 

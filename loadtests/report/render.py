@@ -198,6 +198,14 @@ def _latency(column: VariantColumn, percentile: str) -> str:
     return f"{_ms(shown)} ({_ms(measured)} measured)"
 
 
+def _host(column: VariantColumn) -> str:
+    host = column.host
+    if host is None:
+        return DASH
+    share = f"{host.saturated_samples} of {host.samples} s"
+    return f"saturated ({share})" if host.saturated else f"no ({share})"
+
+
 def variant_table(report: Report) -> VariantTable | None:
     section = report.variants
     if section is None:
@@ -213,7 +221,11 @@ def variant_table(report: Report) -> VariantTable | None:
     return VariantTable(
         headers=["Metric", "Monolith", *(c.name for c in columns)],
         rows=[
-            row("Setting", f"{report.meta.monolith.workers} workers", _setting),
+            row(
+                "Setting",
+                f"{report.meta.monolith.workers} workers x {report.meta.monolith.threads} threads",
+                _setting,
+            ),
             row(
                 "Requests (failed)",
                 f"{mono.requests:,} ({_pct(mono.failure_rate)})",
@@ -240,6 +252,7 @@ def variant_table(report: Report) -> VariantTable | None:
                 DASH,
                 lambda c: usd(c.cost.usd_per_month if c.cost else None),
             ),
+            row("Host saturated (runnable > cores)", DASH, _host),
         ],
     )
 

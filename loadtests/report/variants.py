@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtests.cost.variants import VariantCost
-from loadtests.report.metrics import Latency
+from loadtests.report.metrics import HostStats, Latency
 from loadtests.report.raw import LambdaReport
 from strangler_core.variants import Objective
 
@@ -39,6 +39,7 @@ class VariantColumn:
     throttles: int
     db_connections_peak: int
     cost: VariantCost | None
+    host: HostStats | None = None  # this variant's run's host: was it the bottleneck?
 
     @property
     def failure_rate(self) -> float:
@@ -75,6 +76,7 @@ class VariantColumn:
             "projected_init_duration_ms_p50": self.projected_init_p50_ms,
             "throttles": self.throttles,
             "db_connections_peak": self.db_connections_peak,
+            "host_saturated": None if self.host is None else self.host.saturated,
             "cost": None
             if cost is None
             else {

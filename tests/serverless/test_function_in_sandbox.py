@@ -92,6 +92,28 @@ def test_first_invocation_is_marked_cold_and_later_ones_are_warm(service: Lambda
     assert len(json.loads(second["body"])) == 5
 
 
+def test_a_provisioned_sandboxs_first_request_is_not_a_cold_start(
+    seeded: RunningDatabase, tmp_path: Path
+) -> None:
+    """Provisioned concurrency initialises the sandbox before any invoke (Lambda guide,
+    "Configuring provisioned concurrency"; its REPORT has no Init Duration), and tells the
+    function so in AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency ("Defined runtime
+    environment variables"): its first request is served warm, not marked cold."""
+    spec = FunctionSpec(
+        name=FUNCTION,
+        handler="serverless.handler.handler",
+        code_paths=(str(REPO_ROOT),),
+        memory_mb=1024,
+        provisioned_concurrency=1,
+        environment={"DJANGO_SETTINGS_MODULE": "monolith.settings", "DATABASE_URL": seeded.url},
+    )
+    settings = ServiceSettings(port=0, log_dir=str(tmp_path / "logs"), enforce_limits="off")
+    with LambdaService(settings, [spec]) as running:
+        first, _ = call(running, get_unicorns())
+    assert first["statusCode"] == 200
+    assert "x-strangler-cold-start" not in first["headers"]
+
+
 def test_prewarm_answers_without_touching_the_database(
     service: LambdaService, seeded: RunningDatabase
 ) -> None:

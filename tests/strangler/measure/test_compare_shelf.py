@@ -72,7 +72,7 @@ class Shelf:
             == 200
         )
 
-    def compare(self, tmp_path: Path, *extra: str, duration: str = "8s") -> int:
+    def compare(self, tmp_path: Path, *extra: str) -> int:
         return main(
             [
                 "--config",
@@ -80,7 +80,7 @@ class Shelf:
                 "compare",
                 *extra,
                 "--duration",
-                duration,
+                "8s",
                 "--users",
                 "4",
                 "--reports-dir",
@@ -176,7 +176,7 @@ def test_compare_runs_variants_side_by_side_and_names_the_cheapest_meeting_the_o
     )
     args = ["/api/books/", "--locustfile", str(locustfile), "--objective", "p99<=60s"]
     variants = ["--variant", "memory=1024", "--variant", "prewarm=2,every=1m"]
-    assert shelf.compare(tmp_path, *args, *variants, duration="4s") == 0
+    assert shelf.compare(tmp_path, *args, *variants) == 0
 
     report = _report(tmp_path)
     (run_dir,) = (tmp_path / "reports").iterdir()
@@ -206,6 +206,8 @@ def test_compare_runs_variants_side_by_side_and_names_the_cheapest_meeting_the_o
     summary = (run_dir / "summary.md").read_text()
     assert f"**Which variant pays:** {section['verdict']['text']}" in summary.splitlines()
     assert "| Metric | Monolith | configured | m1024 | warm2x1m |" in summary.splitlines()
+    page = (run_dir / "index.html").read_text()
+    assert '<table id="variants">' in page and '<th class="num">warm2x1m</th>' in page
     # each variant's service was stopped after its run: none of its sandboxes is left
     assert _connections_named(shelf, "lambda:shelf-%") == 0
 
