@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import time
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
@@ -71,6 +73,50 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Config, 
 
 # the client's paths, as Django writes them: list, detail, format suffixes, the 301 to the slash
 PATHS = ("/api/books/", "/api/books/7/", "/api/books/7.json", "/api/books", "/api/")
+
+
+def _raw_login_expecting_continue(client: Client) -> tuple[bytes, int, str]:
+    """A login as curl sends it: ``Expect: 100-continue``, the body held back until asked."""
+    body = json.dumps({"username": "reader", "password": "reader-password"}).encode()
+    with socket.create_connection((client.host, client.port), timeout=30) as sock:
+        sock.sendall(
+            b"POST /accounts/login/ HTTP/1.1\r\nHost: shelf\r\nContent-Type: application/json"
+            b"\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(body)
+        )
+        interim = b""
+        while not interim.endswith(b"\r\n\r\n"):
+            interim += sock.recv(1)
+        sock.sendall(body)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        response.read()
+        return interim, response.status, response.getheader("Set-Cookie", "")
+
+
+def test_gateway_edges_against_gunicorn(running: tuple[Config, Client]) -> None:
+    """The gateway's HTTP edges with the real monolith behind it (before any route moves).
+
+    ``Expect: 100-continue`` (RFC 9110 §10.1.1): the gateway sends the 100, gunicorn gets no
+    Expect, and the client Django's answer. A 1 MiB upload that DRF refuses before reading it
+    (gunicorn then closes the connection, the body unread): every client gets that refusal,
+    not aiohttp's 500 or a 503. Requests 2.0 s apart, gunicorn's keep-alive timeout: each is
+    answered (the pool does not reuse a connection that old).
+    """
+    _, client = running
+    interim, status, cookie = _raw_login_expecting_continue(client)
+    assert (interim, status) == (b"HTTP/1.1 100 Continue\r\n\r\n", 200)
+    assert cookie.startswith("sessionid=")
+
+    anonymous = Client(client.url, client.target_header)
+    upload = {"title": "x" * (1024 * 1024), "isbn": "9780000000999", "author": 1}
+    refusals = [anonymous.send("POST", "/api/books/", upload)[:2] for _ in range(10)]
+    assert refusals == [(403, "monolith")] * 10
+
+    answers = []
+    for _ in range(3):
+        answers.append(anonymous.send("GET", "/api/books/")[:2])
+        time.sleep(2.0)
+    assert answers == [(200, "monolith")] * 3
 
 
 def test_drf_routes_with_trailing_slashes_move_and_answer_as_the_monolith_did(
