@@ -22,6 +22,7 @@ from strangler.stack.local import LocalStack
 from strangler.stack.state import traffic_dir
 from strangler_core.config import Config
 from strangler_core.traffic import read_captured
+from strangler_core.variants import parse_objective, parse_variant
 from tests.strangler.stack_config import stack_config
 
 pytestmark = pytest.mark.stack
@@ -97,6 +98,39 @@ def test_compare_runs_both_paths_in_one_run_and_leaves_the_live_table_alone(
         "db-connections",
         "cost-vs-traffic",
     ]
+
+
+def test_a_provisioned_concurrency_variant_is_billed_all_month_beside_the_configured_one(
+    running: tuple[Config, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Wild Rydes' riders on /rides, then the same load on a variant with one provisioned
+    environment: its own function, initialised before the load, and its configured
+    environment billed all month whatever the traffic (AWS Lambda pricing page, "Provisioned
+    Concurrency Pricing": 1769/1024 GB x 2,628,000 s x $0.0000041667 per GB-s = $18.9167)."""
+    config, _ = running
+    run_dir = run_compare(
+        config,
+        CompareRequest(
+            route="/rides",
+            duration_s=6,
+            users=2,
+            reports_dir=tmp_path / "reports",
+            variants=(parse_variant("provisioned=1"),),
+            objective=parse_objective("p99<=60s"),
+        ),
+        progress=lambda _: None,
+    )
+    build_report(run_dir)
+    section = json.loads((run_dir / "report.json").read_text())["variants"]
+    configured, provisioned = section["columns"]
+    assert (configured["name"], provisioned["name"]) == ("configured", "pc1")
+    assert (configured["provisioned_concurrency"], provisioned["provisioned_concurrency"]) == (0, 1)
+    assert configured["cost"]["provisioned_usd_per_month"] == 0
+    assert provisioned["cost"]["provisioned_usd_per_month"] == pytest.approx(18.9167, abs=1e-4)
+    assert provisioned["requests"] > 0 and provisioned["failures"] == 0
+    meta = json.loads((run_dir / "variants" / "pc1" / "raw" / "meta.json").read_text())
+    assert meta["lambda"]["function"] == "wildrydes-pc1"
+    assert meta["lambda"]["provisioned_concurrency"] == 1
 
 
 def test_a_route_its_journeys_do_not_touch_exits_2_before_locust_starts(
