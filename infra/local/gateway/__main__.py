@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from infra.local.gateway.memory import return_large_buffers
 from infra.local.gateway.runner import install_fast_loop, serve
 from infra.local.gateway.server import Gateway
 from infra.local.gateway.settings import load_settings
@@ -54,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     install_fast_loop()
+    return_large_buffers()
     try:
         asyncio.run(serve(load_settings(args.settings), _announce))
     except StranglerError as exc:

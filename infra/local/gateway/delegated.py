@@ -23,8 +23,10 @@ class AiohttpLink(asyncio.Protocol):
         self._handler = handler
         self._splitter = RequestSplitter()
         self._timer = ReadTimer(timeouts, self._expired)
+        self._transport: asyncio.BaseTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
         self._handler.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
@@ -46,9 +48,20 @@ class AiohttpLink(asyncio.Protocol):
         self._handler.resume_writing()
 
     def _expired(self, waiting: Waiting) -> None:
+        if waiting is Waiting.BODY and not _reading(self._transport):
+            # the gateway stopped reading, not the client sending (the body waits for the body
+            # budget, or for a slow upstream): as nginx, time only a read it is waiting for
+            self._timer.update(waiting)
+            return
         # aiohttp has none of a stalled head: once it has answered the request in progress (a
         # pipelined one), if any, nothing is lost. (aiohttp 3's flag; without it: close now)
         if waiting is Waiting.HEAD and getattr(self._handler, "_request_in_progress", False):
             self._handler.close()  # close once that answer is out
         else:
             self._handler.force_close()
+
+
+def _reading(transport: asyncio.BaseTransport | None) -> bool:
+    """Whether the transport reads (uvloop's transports have the method, not the base class)."""
+    is_reading = getattr(transport, "is_reading", None)
+    return is_reading is None or bool(is_reading())

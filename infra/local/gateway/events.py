@@ -90,6 +90,34 @@ def format_request_time(epoch_ms: int) -> str:
 
 def build_event(request: GatewayRequest, api: ApiContext) -> dict[str, Any]:
     """The event API Gateway sends to a function with payload format version 2.0."""
+    event = event_fields(request, api)
+    if not request.body:
+        event["isBase64Encoded"] = False
+    elif body_is_text(request.body, event["headers"].get("content-type")):
+        event["body"] = request.body.decode("utf-8")
+        event["isBase64Encoded"] = False
+    else:
+        event["body"] = base64.b64encode(request.body).decode("ascii")
+        event["isBase64Encoded"] = True
+    return event
+
+
+def body_is_text(body: bytes, content_type: str | None) -> bool:
+    """The body goes as text: a text type, and UTF-8 (declared text but not UTF-8 goes as
+    binary, as API Gateway does)."""
+    if not is_text_content_type(content_type):
+        return False
+    if body.isascii():  # the usual JSON body: no decoded copy needed to know
+        return True
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def event_fields(request: GatewayRequest, api: ApiContext) -> dict[str, Any]:
+    """Every field of the event but ``body`` and ``isBase64Encoded``."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for raw_name, raw_value in request.headers:
@@ -140,18 +168,6 @@ def build_event(request: GatewayRequest, api: ApiContext) -> dict[str, Any]:
     }
     if request.path_parameters:
         event["pathParameters"] = dict(request.path_parameters)
-    if request.body:
-        if is_text_content_type(headers.get("content-type")):
-            try:
-                event["body"] = request.body.decode("utf-8")
-                event["isBase64Encoded"] = False
-                return event
-            except UnicodeDecodeError:
-                pass  # declared text but not UTF-8: send it as binary, as API Gateway does
-        event["body"] = base64.b64encode(request.body).decode("ascii")
-        event["isBase64Encoded"] = True
-    else:
-        event["isBase64Encoded"] = False
     return event
 
 

@@ -13,11 +13,13 @@ from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict
 
 from infra.local.gateway.access_log import AccessLog
+from infra.local.gateway.body_budget import SMALL_BODY, BodyBudget
 from infra.local.gateway.capture import Capture
 from infra.local.gateway.errors import IntegrationError, error_body
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call, Integration
 from infra.local.gateway.live_table import LiveTable
+from infra.local.gateway.memory import trim_heap
 from infra.local.gateway.responses import Response
 from infra.local.gateway.strict import protocol_error
 from infra.local.gateway.tracing import TRACE_HEADER, GatewayTracer
@@ -43,6 +45,7 @@ class RequestHandler:
         self._access_log = access_log
         self._capture = capture
         self._tracer = tracer
+        self._body_budget = BodyBudget()
         self.url = ""
         self.server_port = 0
         """Set by the gateway once it listens."""
@@ -113,17 +116,31 @@ class RequestHandler:
                 None if match is None else exchange.route_key,
                 body_complete=body is not None or not request.body_exists,
             )
+        if body is not None and len(body) >= SMALL_BODY and self._body_budget.idle:
+            trim_heap()  # the last large body's way through the heap is free now
         return response
 
     async def _integrate(
         self, request: web.BaseRequest, match: Match, integration: Integration, exchange: Exchange
     ) -> tuple[web.StreamResponse, bytes | None]:
         """The answer, and the body when it was read whole (None: streamed or refused)."""
-        body = None
-        if not integration.streams_request(request.content_length):
+        length = request.content_length
+        if integration.streams_request(length):
+            return await self._respond(request, match, integration, exchange, None)
+        async with self._body_budget.hold(self._max_body_bytes if length is None else length):
             body = await read_body(request, self._max_body_bytes)
             if body is None:
                 return self._error(413, exchange), None
+            return await self._respond(request, match, integration, exchange, body)
+
+    async def _respond(
+        self,
+        request: web.BaseRequest,
+        match: Match,
+        integration: Integration,
+        exchange: Exchange,
+        body: bytes | None,
+    ) -> tuple[web.StreamResponse, bytes | None]:
         call = Call(
             request,
             match,

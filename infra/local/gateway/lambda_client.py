@@ -4,7 +4,8 @@
 ``RequestResponse`` invocation type, never retried (API Gateway does not retry). The request
 goes over the gateway's lean keep-alive client (``upstream.UpstreamPool``, the passthrough's):
 aiohttp's client cost ~0.3 ms of CPU per invoke here. The Invoke API's answer is converted here
-into a response or an IntegrationError subclass, so AWS_PROXY only renders.
+into a response or an IntegrationError subclass, so AWS_PROXY only renders. An event past
+``STREAM_EVENT_BYTES`` is streamed as ``EventJson`` produces it, with write flow control.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from multidict import CIMultiDict
@@ -24,8 +25,9 @@ from infra.local.gateway.errors import (
     IntegrationTimeout,
     InvocationRejected,
 )
+from infra.local.gateway.event_json import EventJson
 from infra.local.gateway.events import HttpResponse, map_lambda_result
-from infra.local.gateway.passthrough import split_url
+from infra.local.gateway.passthrough import STREAM_THRESHOLD, split_url
 from infra.local.gateway.upstream import UpstreamPool
 from strangler_core.http1 import HttpProtocolError, request_head
 
@@ -67,19 +69,20 @@ class LambdaIntegration:
     async def invoke(
         self,
         function: str,
-        event: dict[str, Any],
+        event: EventJson,
         *,
         timeout_s: float,
         trace_id: str | None = None,
     ) -> InvokeOutcome:
         """Invoke ``function``; errors are returned in ``outcome.error``, never raised."""
         outcome = InvokeOutcome(function=function)
-        body = json.dumps(event, separators=(",", ":")).encode()
+        size = event.size
+        body = event.whole() if size <= STREAM_EVENT_BYTES else _stream(event)
         headers = [
             ("Host", f"{self._host}:{self._port}"),
             ("X-Amz-Invocation-Type", "RequestResponse"),
             ("Content-Type", "application/json"),
-            ("Content-Length", str(len(body))),
+            ("Content-Length", str(size)),
         ]
         if trace_id:
             headers.append(("X-Amzn-Trace-Id", trace_id))
@@ -113,6 +116,15 @@ class LambdaIntegration:
             except IntegrationError as exc:
                 outcome.error = exc
         return outcome
+
+
+STREAM_EVENT_BYTES = STREAM_THRESHOLD
+"""Larger events are sent as they are encoded (the connection is then not reused)."""
+
+
+async def _stream(event: EventJson) -> AsyncIterator[bytes]:
+    for piece in event.pieces():
+        yield piece
 
 
 def _invoke_error(

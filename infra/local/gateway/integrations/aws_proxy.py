@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from aiohttp import web
 from multidict import CIMultiDict
 
-from infra.local.gateway.events import ApiContext, GatewayRequest, build_event
+from infra.local.gateway.event_json import event_json
+from infra.local.gateway.events import ApiContext, GatewayRequest
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call
 from infra.local.gateway.lambda_client import COLD_START_HEADER, LambdaIntegration
@@ -95,7 +96,7 @@ class AwsProxy:
         assert integration.function is not None
         header_list = list(headers)
         raw_path, _, raw_query = target.partition("?")  # the query as received, undecoded
-        event = build_event(
+        event = event_json(
             GatewayRequest(
                 method=method,
                 raw_path=raw_path,
