@@ -42,6 +42,7 @@ MAX_VALUE_CHARS = 120
 
 _BYTES_CONTEXT = 16
 _BYTES_EXCERPT = 48
+_NO_CONTENT = frozenset({204, 304})
 _NOT_JSON = object()
 """What _json_body returns for a body that is not JSON (``None`` is JSON's null)."""
 
@@ -92,18 +93,28 @@ class IgnoreRules:
         return any(_matches(pattern, tuple(path)) for pattern in self._compiled)
 
 
-def compare(monolith: Observed, lam: Observed, rules: IgnoreRules) -> list[Difference]:
-    """Every way ``lam`` differs from ``monolith``; empty when the two are equivalent."""
+def compare(
+    monolith: Observed, lam: Observed, rules: IgnoreRules, *, head: bool = False
+) -> list[Difference]:
+    """Every way ``lam`` differs from ``monolith``; empty when the two are equivalent.
+
+    ``head``: the answers to a HEAD request, whose bodies are not compared (RFC 9110 §9.3.2:
+    the server sends none, though a function's answer may carry one); status and Content-Type
+    still are, as for the GET it stands for.
+    """
     differences: list[Difference] = []
     if monolith.status != lam.status:
         differences.append(Difference(STATUS_PATH, str(monolith.status), str(lam.status)))
     mono_type, lam_type = media_type(monolith.content_type), media_type(lam.content_type)
     # no content, nothing typed: Mangum labels an empty answer (a 204) application/json where
     # gunicorn sends no Content-Type at all
-    if mono_type != lam_type and (monolith.body or lam.body):
+    has_content = monolith.body or lam.body or (head and monolith.status not in _NO_CONTENT)
+    if mono_type != lam_type and has_content:
         differences.append(
             Difference(CONTENT_TYPE_PATH, _short(monolith.content_type), _short(lam.content_type))
         )
+    if head:
+        return differences
     mono_json, lam_json = _json_body(mono_type, monolith.body), _json_body(lam_type, lam.body)
     if mono_json is not _NOT_JSON and lam_json is not _NOT_JSON:
         _compare_json(mono_json, lam_json, (), rules, differences)

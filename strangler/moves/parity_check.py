@@ -93,11 +93,7 @@ def fetch_monolith(monolith_url: str, replay: Replay) -> Observed:
         conn.endheaders(replay.body or None)
         response = conn.getresponse()
         body = response.read()
-        return Observed(
-            response.status,
-            response.getheader("Content-Type"),
-            b"" if replay.method == "HEAD" else body,
-        )
+        return Observed(response.status, response.getheader("Content-Type"), body)
     finally:
         conn.close()
 
@@ -135,9 +131,7 @@ def fetch_lambda(paths: Paths, replay: Replay, matched: Match | None) -> Observe
         return Observed(502, "application/json", json.dumps(result.payload).encode())
     response = map_lambda_result(json.dumps(result.payload).encode())
     content_type = next((v for k, v in response.headers if k.lower() == "content-type"), None)
-    return Observed(
-        response.status, content_type, b"" if replay.method == "HEAD" else response.body
-    )
+    return Observed(response.status, content_type, response.body)
 
 
 def check_parity(
@@ -185,7 +179,7 @@ def _compare_answers(
     mono_answer = fetch_monolith(monolith.monolith_url, replay)
     lam_answer = fetch_lambda(lam, replay, matched)
     result.checked.append(replay)
-    differences = compare(mono_answer, lam_answer, rules)
+    differences = compare(mono_answer, lam_answer, rules, head=replay.method == "HEAD")
     if differences:
         result.mismatches.append(Mismatch(index, replay, "the answers differ", differences))
 

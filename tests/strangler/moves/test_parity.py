@@ -74,6 +74,27 @@ def test_an_empty_answer_has_no_content_type_to_compare() -> None:
     ]
 
 
+def test_a_head_answer_compares_status_and_content_type_but_not_its_body() -> None:
+    """RFC 9110 §9.3.2: a server answers HEAD as it would GET, without the content. gunicorn
+    sends none; the function's answer (Mangum) carries Django's GET body."""
+    monolith = Observed(200, "application/json", b"")
+    lam = json_response(RIDES)
+    assert compare(monolith, lam, IgnoreRules(), head=True) == []
+    assert compare(monolith, Observed(200, "text/html", b""), IgnoreRules(), head=True) == [
+        Difference("(content-type)", "application/json", "text/html")
+    ]
+    assert compare(monolith, json_response(RIDES, status=404), IgnoreRules(), head=True) == [
+        Difference("(status)", "200", "404")
+    ]
+    # no content: nothing typed to compare, as for any 204
+    no_content = Observed(204, None, b"")
+    assert (
+        compare(no_content, Observed(204, "application/json", b""), IgnoreRules(), head=True) == []
+    )
+    # a GET's empty body against a JSON one is still a difference
+    assert compare(monolith, lam, IgnoreRules()) != []
+
+
 def test_ignored_timestamp_differs_but_is_equal() -> None:
     lam = json_response(with_result(1, requested_at="2026-11-23T15:30:00Z"))
     assert compare(json_response(RIDES), lam, IgnoreRules()) == []

@@ -88,7 +88,8 @@ def ride_traffic(token: str, gateway: str) -> list[dict[str, Any]]:
     booking = json.dumps({"lat": 47.61, "lng": -122.33}).encode()
     return [
         {"method": "GET", "target": "/rides", "headers": auth, "body": b"", "status": 200},
-        # a HEAD answer's body is not compared (gunicorn sends none, the function's has one)
+        # a HEAD answer's body is not compared (gunicorn sends none, the function's has one);
+        # its status and Content-Type are
         {"method": "HEAD", "target": "/rides", "headers": auth, "body": b"", "status": 200},
         {
             "method": "POST",
@@ -311,6 +312,8 @@ def test_shelf_loans_and_book_writes_replayed_on_copies_pass_and_leave_live_data
         config,
         [
             shelf_write("GET", "/lending/loans/", None, host, cookie),
+            # the function's HEAD answer has a body, gunicorn's none: status and type compared
+            shelf_write("HEAD", "/lending/loans/", None, host, cookie),
             shelf_write("POST", "/lending/loans/", {"book": dune}, host, cookie),
             shelf_write("POST", "/lending/loans/", {"book": dune}, host, cookie),  # 409: lent
             shelf_write("POST", f"/lending/loans/{next_loan}/return/", None, host, cookie),
@@ -343,7 +346,7 @@ def test_shelf_loans_and_book_writes_replayed_on_copies_pass_and_leave_live_data
     loans = cli(config, "migrate", "/lending/loans/")
     assert loans.returncode == 0, loans.stderr
     err = " ".join(loans.stderr.split())
-    assert "replaying 5 captured requests of /lending/loans, in order" in err
+    assert "replaying 6 captured requests of /lending/loans, in order" in err
     assert (
         "POST /lending/loans/: catalog_book: 1 updated; lending_loan: 1 inserted on both paths"
         in err
@@ -353,7 +356,7 @@ def test_shelf_loans_and_book_writes_replayed_on_copies_pass_and_leave_live_data
         "lending_loan: 1 updated on both paths"
     ) in err
     assert "POST /lending/loans/: no rows changed on both paths" in err  # the 409 and the 404
-    assert "5 requests answered alike by both paths (4 of them writes" in err
+    assert "6 requests answered alike by both paths (4 of them writes" in err
 
     books = cli(config, "migrate", "/api/books/")
     assert books.returncode == 0, books.stderr
