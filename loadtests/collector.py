@@ -2,7 +2,9 @@
 
 Fed from Locust's request event; written once, at the end, as the raw results the report is
 built from (see docs/report-schema.md). Memory does not grow with the number of requests:
-only the histograms, one row per second and path, and one record per cold start are kept.
+only the histograms, one compressed histogram per second and path, and one record per cold
+start are kept. In Locust's distributed mode each worker sends its ``snapshot()`` to the master,
+which ``merge``s them: histograms are added, so every percentile is that of all requests.
 """
 
 from __future__ import annotations
@@ -63,7 +65,9 @@ class Collector:
         self.paths: dict[str, PathStats] = {}
         self._current_second = 0
         self._second: dict[str, SecondRow] = {}
-        self.timeseries: list[dict[str, Any]] = []
+        self.seconds: list[dict[str, Any]] = []
+        """Finished seconds: ``t``, ``path``, ``requests``, ``failures`` and the second's
+        histogram (compressed, base64), merged and turned into rows by ``timeseries()``."""
         self.cold_starts: list[dict[str, Any]] = []
 
     def record(
@@ -113,18 +117,61 @@ class Collector:
 
     def _flush_second(self) -> None:
         for path, row in sorted(self._second.items()):
-            self.timeseries.append(
+            self.seconds.append(
                 {
                     "t": self._current_second,
                     "path": path,
                     "requests": row.requests,
                     "failures": row.failures,
-                    "p50_ms": row.histogram.get_value_at_percentile(50) / 1000,
-                    "p99_ms": row.histogram.get_value_at_percentile(99) / 1000,
-                    "max_ms": row.histogram.get_max_value() / 1000,
+                    "histogram": row.histogram.encode().decode(),
                 }
             )
         self._second = {}
+
+    def timeseries(self) -> list[dict[str, Any]]:
+        """One row per second and path, over every merged collector's requests."""
+        merged: dict[tuple[int, str], SecondRow] = {}
+        for second in self.seconds:
+            row = merged.setdefault((second["t"], second["path"]), SecondRow())
+            row.histogram.add(HdrHistogram.decode(second["histogram"]))
+            row.requests += second["requests"]
+            row.failures += second["failures"]
+        return [
+            {
+                "t": t,
+                "path": path,
+                "requests": row.requests,
+                "failures": row.failures,
+                "p50_ms": row.histogram.get_value_at_percentile(50) / 1000,
+                "p99_ms": row.histogram.get_value_at_percentile(99) / 1000,
+                "max_ms": row.histogram.get_max_value() / 1000,
+            }
+            for (t, path), row in sorted(merged.items())
+        ]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything recorded, as plain data for Locust's master-worker channel."""
+        self._flush_second()
+        return {
+            "paths": {
+                path: {"histogram": stats.histogram.encode().decode(), **stats.counters()}
+                for path, stats in self.paths.items()
+            },
+            "seconds": self.seconds,
+            "cold_starts": self.cold_starts,
+        }
+
+    def merge(self, snapshot: dict[str, Any]) -> None:
+        """Add another collector's ``snapshot()`` (a worker's) to this one."""
+        for path, recorded in snapshot["paths"].items():
+            stats = self.paths.setdefault(path, PathStats())
+            stats.histogram.add(HdrHistogram.decode(recorded["histogram"]))
+            stats.requests += recorded["requests"]
+            stats.failures += recorded["failures"]
+            stats.status_counts.update(recorded["status_counts"])
+            stats.error_classes.update(recorded["error_classes"])
+        self.seconds.extend(snapshot["seconds"])
+        self.cold_starts.extend(snapshot["cold_starts"])
 
     def write(self, raw_dir: Path) -> None:
         """The collector's part of the raw results (the runner adds meta and samples)."""
@@ -134,5 +181,5 @@ class Collector:
         histograms = {path: stats.histogram.encode().decode() for path, stats in self.paths.items()}
         write_json(raw_dir / HISTOGRAMS, histograms)
         write_json(raw_dir / COUNTERS, {path: s.counters() for path, s in self.paths.items()})
-        write_lines(raw_dir / TIMESERIES, self.timeseries)
+        write_lines(raw_dir / TIMESERIES, self.timeseries())
         write_lines(raw_dir / COLD_STARTS, self.cold_starts)

@@ -4,17 +4,25 @@ The users come from the user's own Locust file (``STRANGLER_LT_LOCUSTFILE``; in 
 each class runs on both paths, see ``users.py``) or, with none, from the route's captured
 requests (``STRANGLER_LT_REPLAY_DIR``, see ``replay.py``). The scenario's stage table drives
 the user count; in a comparison run, a collector records every request per path (HDR
-histograms) and writes the raw results when the test stops.
+histograms) and writes the raw results when the test stops. In Locust's distributed mode the
+master runs no users: it hands each worker the run's settings and merges the workers' collectors
+before it writes (``distributed.py``).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+import gevent
 from locust import LoadTestShape, events
+from locust.env import Environment
+from locust.rpc import Message
+from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.classify import error_class
 from loadtests.collector import Collector
+from loadtests.distributed import RESULTS_MESSAGE, SETTINGS_MESSAGE, settings_payload
 from loadtests.settings import from_environment
 from loadtests.shapes import stage_at, stages_for
 
@@ -39,6 +47,30 @@ class ScenarioShape(LoadTestShape):
     def tick(self) -> tuple[int, float] | None:
         stage = stage_at(STAGES, self.get_run_time())
         return None if stage is None else (stage.users, stage.spawn_rate)
+
+
+RESULTS_MARGIN_S = 30.0
+"""How much longer than its users' stop timeout the master waits for a worker's collector."""
+_merged: set[str] = set()
+
+
+@events.init.add_listener
+def _distributed(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    if not isinstance(runner, MasterRunner):
+        return
+    payload = settings_payload(os.environ)
+
+    def send_settings(environment: Environment, msg: Message, **_: Any) -> None:
+        runner.send_message(SETTINGS_MESSAGE, payload, client_id=msg.node_id)
+
+    def merge_results(environment: Environment, msg: Message, **_: Any) -> None:
+        if msg.node_id not in _merged:  # exactly once per worker
+            _merged.add(msg.node_id)
+            collector.merge(msg.data)
+
+    runner.register_message(SETTINGS_MESSAGE, send_settings)
+    runner.register_message(RESULTS_MESSAGE, merge_results)
 
 
 @events.test_start.add_listener
@@ -74,6 +106,29 @@ def _record(
 
 
 @events.test_stop.add_listener
-def _write_raw(**_: Any) -> None:
-    if SETTINGS.comparing and SETTINGS.raw_dir is not None:
+def _write_raw(environment: Environment, **_: Any) -> None:
+    if not SETTINGS.comparing:
+        return
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.send_message(RESULTS_MESSAGE, collector.snapshot())
+        return
+    if isinstance(runner, MasterRunner):
+        _wait_for_workers(runner)
+    if SETTINGS.raw_dir is not None:
         collector.write(SETTINGS.raw_dir)
+
+
+def _wait_for_workers(runner: MasterRunner) -> None:
+    """Stop every worker and wait for its collector. A headless master that ends the shape
+    quits without telling its workers to stop first (it kills its listener half a second after
+    sending them ``quit``), so the stop is sent here, while the master still listens."""
+    expected = {worker.id for worker in runner.clients.all}
+    for worker in expected - _merged:
+        runner.server.send_to_client(Message("stop", None, worker))
+    with gevent.Timeout((runner.environment.stop_timeout or 0) + RESULTS_MARGIN_S, False):
+        while not expected <= _merged:
+            gevent.sleep(0.1)
+    missing = expected - _merged
+    if missing:
+        raise RuntimeError(f"no results from Locust workers {sorted(missing)}")

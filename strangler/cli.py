@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -21,6 +22,9 @@ from strangler_core.variants import (
     parse_variant,
     repeated_variants,
 )
+
+if TYPE_CHECKING:
+    from strangler.measure.distributed import MasterOptions
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -311,6 +315,11 @@ def compare_variants(
         raise ConfigError(f"--variant: {', '.join(repeated)} given more than once")
     if variants and args.aws:
         raise ConfigError("--variant: variants run on the local stack only, not with --aws")
+    if variants and args.expect_workers is not None:
+        raise ConfigError(
+            "--variant with --expect-workers: workers join one Locust run, variants are one run "
+            "each; compare the variants on this machine, or one setup with workers"
+        )
     return variants, args.objective or config.compare.objective
 
 
@@ -329,6 +338,7 @@ def cmd_compare(args: argparse.Namespace, config: Config) -> int:
         locustfile=args.locustfile,
         variants=variants,
         objective=objective,
+        master=_master_options(args),
     )
     if args.aws:
         from strangler.aws.commands import compare_on_aws
@@ -355,8 +365,27 @@ def cmd_loadtest(args: argparse.Namespace, config: Config) -> int:
             allow_remote=args.allow_remote,
             web_ui=args.ui,
             locustfile=args.locustfile,
+            master=_master_options(args),
         ),
     )
+
+
+def _master_options(args: argparse.Namespace) -> MasterOptions | None:
+    from strangler.measure.distributed import MasterOptions
+
+    if args.expect_workers is None:
+        return None
+    return MasterOptions(
+        args.expect_workers, args.master_bind_host, args.master_bind_port, args.workers_wait
+    )
+
+
+def cmd_worker(args: argparse.Namespace, config: Config) -> int:
+    from strangler.measure.compare import LOCUSTFILE
+    from strangler.measure.distributed import run_worker
+
+    _progress(f"asking the Locust master at {args.master_host}:{args.master_port} for its run")
+    return run_worker(LOCUSTFILE, args.master_host, args.master_port, config.root, args.wait)
 
 
 def cmd_deploy(args: argparse.Namespace, config: Config) -> int:
@@ -584,6 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote", action="store_true", help="allow non-loopback targets (deliberately)"
     )
     add_aws_arguments(compare, required_monolith=False)
+    _add_master_arguments(compare)
     loadtest = add(
         "loadtest",
         cmd_loadtest,
@@ -611,6 +641,21 @@ def build_parser() -> argparse.ArgumentParser:
     loadtest.add_argument("--ui", action="store_true", help="Locust's web UI on 127.0.0.1:8089")
     loadtest.add_argument(
         "--locustfile", type=Path, help="your Locust file (default: [load] locustfile)"
+    )
+    _add_master_arguments(loadtest)
+    worker = add(
+        "worker",
+        cmd_worker,
+        "Send load for a `compare` or `loadtest --expect-workers N` running on another "
+        "machine: fetch its settings (scenario, Locust file, captured requests) from its Locust "
+        "master, then run as one of its Locust workers until it stops.",
+    )
+    worker.add_argument("--master-host", required=True, help="the master machine's address")
+    worker.add_argument(
+        "--master-port", type=int, default=5557, help="its --master-bind-port (default 5557)"
+    )
+    worker.add_argument(
+        "--wait", type=float, default=60.0, help="seconds to wait for the master (default 60)"
     )
     traffic = add(
         "traffic",
@@ -708,6 +753,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--id", action="append", metavar="REQUEST_ID", help="only this record (repeatable)"
     )
     return parser
+
+
+def _add_master_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "load from other machines (Locust's distributed mode; this machine runs no users)"
+    )
+    group.add_argument(
+        "--expect-workers",
+        type=int,
+        metavar="N",
+        help="start when N `strangler worker --master-host THIS_HOST` have joined",
+    )
+    group.add_argument(
+        "--master-bind-host", default="*", help="interface the workers connect to (default all)"
+    )
+    group.add_argument(
+        "--master-bind-port", type=int, default=5557, help="port they connect to (default 5557)"
+    )
+    group.add_argument(
+        "--workers-wait",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="give up (no run) when they have not all joined by then (default 300)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

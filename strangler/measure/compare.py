@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import settings as lt
+from loadtests.distributed import forwarded_names
 from loadtests.report.raw import LAMBDA_REPORTS, META, SAMPLES, write_json, write_lines
 from loadtests.samplers import Sampler
 from loadtests.shapes import stages_for
+from strangler.measure.distributed import MasterOptions
 from strangler.measure.load import Load, choose_load
 from strangler.moves.migrate import MigrationError
 from strangler.moves.steps import (
@@ -74,6 +76,8 @@ class CompareRequest:
     variants: tuple[Variant, ...] = ()
     """Run after the main run, each with the same load (``variants.py``)."""
     objective: Objective | None = None
+    master: MasterOptions | None = None
+    """Locust's distributed mode: workers on other machines send the load."""
 
 
 @dataclass(frozen=True)
@@ -315,6 +319,7 @@ def _run_locust(
         **load.environment(raw_dir.parent / "work"),
         lt.PATH_URLS: ",".join(f"{k}={v}" for k, v in urls.items()),
         lt.RAW_DIR: str(raw_dir),
+        **forwarded_names(profile_load_environment(config)),
     }
     log = raw_dir.parent / "locust.log"
     argv = [
@@ -334,7 +339,13 @@ def _run_locust(
         "10",
         "--exit-code-on-error",
         "0",
+        *(request.master.locust_arguments() if request.master else []),
     ]
+    if request.master:
+        progress(
+            f"locust master: waiting for {request.master.expect_workers} worker(s) on port "
+            f"{request.master.bind_port} (`strangler worker --master-host <this host>`)"
+        )
     progress(
         f"locust: {load.describe()}, {request.scenario}, {request.users} users, "
         f"{request.duration_s:.0f} s ({request.load_model} model)"

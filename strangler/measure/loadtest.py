@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests import settings as lt
+from loadtests.distributed import forwarded_names
 from loadtests.shapes import stages_for
 from loadtests.targets import check_target
 from strangler.measure.compare import LOCUSTFILE, profile_load_environment
+from strangler.measure.distributed import MasterOptions
 from strangler.measure.load import check_locustfile
 from strangler.profiles import profile_for
 from strangler.stack.state import read_state
@@ -32,11 +34,15 @@ class LoadTestRequest:
     web_ui: bool = False
     locustfile: Path | None = None
     """The user's own Locust file (else ``[load] locustfile``)."""
+    master: MasterOptions | None = None
+    """Locust's distributed mode: workers on other machines send the load."""
 
 
 def locust_command(request: LoadTestRequest, host: str) -> list[str]:
     argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host]
-    if request.workers > 1:
+    if request.master is not None:
+        argv += request.master.locust_arguments()
+    elif request.workers > 1:
         # Locust's distributed mode: one master and N worker processes on this machine
         argv += ["--processes", str(request.workers)]
     if request.web_ui:
@@ -61,6 +67,7 @@ def run_loadtest(config: Config, request: LoadTestRequest) -> int:
         lt.DURATION_S: str(request.duration_s),
         lt.LOAD_MODEL: request.load_model,
         **profile_load_environment(config),
+        **forwarded_names(profile_load_environment(config)),
     }
     if request.peak_rps:
         env[lt.PEAK_RPS] = str(request.peak_rps)

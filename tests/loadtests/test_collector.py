@@ -67,3 +67,35 @@ def test_memory_stays_flat_as_requests_grow() -> None:
     finally:
         tracemalloc.stop()
     assert after - before < 10_000  # ten times the requests, (almost) not a byte more
+
+
+def test_workers_collectors_merge_into_the_percentiles_of_all_requests(tmp_path: Path) -> None:
+    """Locust's distributed mode: two workers' snapshots, merged on the master, give the
+    percentiles of the union of their requests (1..50 ms on one worker, 51..100 ms on the
+    other: p50 is 50 ms, which neither worker saw as its own median), per run and per second."""
+    low, high, master = Collector(started=1000.0), Collector(started=1000.0), Collector()
+    for i in range(50):
+        low.record(path="lambda", latency_ms=i + 1, status=200, error=None, now=1000.5)
+        high.record(path="lambda", latency_ms=i + 51, status=200, error=None, now=1000.5)
+    high.record(path="lambda", latency_ms=5, status=502, error="function_error", now=1001.5)
+    for worker in (low, high):
+        # what travels over Locust's channel is plain data (msgpack): JSON-safe
+        master.merge(json.loads(json.dumps(worker.snapshot())))
+    master.write(tmp_path)
+
+    histogram = HdrHistogram.decode(
+        json.loads((tmp_path / "histograms.json").read_text())["lambda"]
+    )
+    assert histogram.get_total_count() == 101
+    assert histogram.get_value_at_percentile(50) // 1000 == 50
+    assert histogram.get_max_value() // 1000 == 100
+    counters = json.loads((tmp_path / "counters.json").read_text())["lambda"]
+    assert (counters["requests"], counters["failures"]) == (101, 1)
+    assert counters["status_counts"] == {"200": 100, "502": 1}
+    assert counters["error_classes"]["function_error"] == 1
+    rows = [json.loads(line) for line in (tmp_path / "timeseries.jsonl").read_text().splitlines()]
+    assert [(row["t"], row["requests"], row["failures"]) for row in rows] == [
+        (0, 100, 0),
+        (1, 1, 1),
+    ]
+    assert round(rows[0]["p50_ms"]) == 50 and round(rows[0]["max_ms"]) == 100  # 3 digits (HDR)

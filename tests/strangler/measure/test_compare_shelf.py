@@ -5,6 +5,9 @@ report built; and the clear refusals when there is nothing to send."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from infra.local.net import free_port
 from strangler.cli import main
 from strangler.stack.local import LocalStack
 from strangler_core.config import Config, load_config
@@ -287,3 +291,74 @@ def test_loadtest_runs_the_users_own_locustfile_against_the_gateway(
     assert main(argv) == 2
     said = " ".join(capsys.readouterr().err.split())
     assert "strangler loadtest needs a Locust file: pass --locustfile PATH" in said
+
+
+COUNTING_LOCUSTFILE = """
+import os
+
+from locust import HttpUser, constant_throughput, events, task
+
+LEDGER = {LEDGER!r}
+
+
+@events.request.add_listener
+def _count(context=None, **_):
+    # one line per request, written by the process that sent it
+    with open(LEDGER, "a") as ledger:
+        ledger.write(f"{os.getpid()} {(context or {}).get('path')}\\n")
+
+
+class Browser(HttpUser):
+    wait_time = constant_throughput(4)
+
+    @task
+    def books(self):
+        self.client.get("/api/books/")
+"""
+
+
+def test_compare_with_two_workers_joining_its_locust_master(shelf: Shelf, tmp_path: Path) -> None:
+    """Locust's distributed mode: `compare --expect-workers 2` runs no users itself; two
+    `strangler worker` processes fetch its settings (the Locust file included), send the load,
+    and the report counts exactly the requests the workers sent, per path (their histograms
+    merged, not averaged)."""
+    ledger = tmp_path / "ledger.txt"
+    locustfile = tmp_path / "browser.py"
+    locustfile.write_text(COUNTING_LOCUSTFILE.replace("{LEDGER!r}", repr(str(ledger))))
+    port = free_port()
+    config = ["--config", str(shelf.config.source)]
+    worker = [sys.executable, "-m", "strangler", *config, "worker", "--master-host", "127.0.0.1"]
+    workers = [
+        subprocess.Popen([*worker, "--master-port", str(port), "--wait", "120"], cwd=tmp_path)
+        for _ in range(2)
+    ]
+    try:
+        assert (
+            shelf.compare(
+                tmp_path,
+                "/api/books/",
+                "--locustfile",
+                str(locustfile),
+                "--expect-workers",
+                "2",
+                "--master-bind-host",
+                "127.0.0.1",
+                "--master-bind-port",
+                str(port),
+            )
+            == 0
+        )
+        assert [proc.wait(60) for proc in workers] == [0, 0]
+    finally:
+        for proc in workers:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    lines = [line.split() for line in ledger.read_text().splitlines()]
+    senders = {pid for pid, _ in lines}
+    assert len(senders) == 2 and str(os.getpid()) not in senders
+    report = _report(tmp_path)
+    for path in ("monolith", "lambda"):
+        assert report["paths"][path]["requests"] == sum(1 for _, p in lines if p == path) > 0
+        assert report["paths"][path]["failures"] == 0
