@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_sandboxes.py [--sandboxes 50] [--invokes 10] [--limits auto|off]
 
 Real parts only: an embedded PostgreSQL (migrated, seeded; max_connections leaves room for one
-pooled connection per sandbox), the local Lambda service as its own process (as under the
+held connection per sandbox), the local Lambda service as its own process (as under the
 gateway, so the clients do not share its GIL), and ``serverless.handler.handler`` sandboxes.
 
 1. Scale-out: --sandboxes clients released together by a barrier each send one GET /unicorns,
