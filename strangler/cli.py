@@ -72,6 +72,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
     from strangler.stack.invoke import http_event, invoke
+    from strangler.stack.lambda_key import invoke_credentials
     from strangler.stack.local import credentials, require_running
     from strangler_core.errors import ConfigError
 
@@ -90,8 +91,14 @@ def cmd_invoke(args: argparse.Namespace, config: Config) -> int:
         event = http_event(args.method, args.path, headers, args.body)
     else:
         event = {"isPrewarm": True}
+    region = config.lambda_service.region
     result = invoke(
-        status["lambda"], args.function, event, config.lambda_service.region, args.invocation_type
+        status["lambda"],
+        args.function,
+        event,
+        region,
+        invoke_credentials(config),
+        args.invocation_type,
     )
     if args.invocation_type == "Event":
         console.print(f"StatusCode: {result.status_code}  RequestId: {result.request_id}")

@@ -39,6 +39,7 @@ from strangler.moves.steps import (
 )
 from strangler.profiles import profile_for
 from strangler.progress import Progress
+from strangler.stack.lambda_key import invoke_credentials
 from strangler.stack.launch import django_env
 from strangler.stack.local import LocalStack, credentials, require_running
 from strangler.stack.state import read_state, traffic_dir, utc_now
@@ -173,7 +174,13 @@ def rollback(config: Config, route: str, *, progress: Progress = lambda _: None)
 def _parity(
     config: Config, status: dict[str, Any], move: RouteMove, progress: Progress
 ) -> ParityResult:
-    live = Paths(status["monolith"], status["lambda"], move.function, config.lambda_service.region)
+    live = Paths(
+        status["monolith"],
+        status["lambda"],
+        move.function,
+        config.lambda_service.region,
+        invoke_credentials(config),
+    )
     records = list(read_captured(traffic_dir(config)))
     for request in without_body(records, move.route_keys):
         progress(f"      not replayed: {request} (its body was not captured)")

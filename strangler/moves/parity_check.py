@@ -30,6 +30,7 @@ from strangler.moves.parity import Difference, IgnoreRules, Observed, compare, c
 from strangler.moves.replay import Replay, match, route_matcher
 from strangler.progress import Progress
 from strangler.stack.invoke import invoke
+from strangler_core.lambda_model import InvokeCredentials
 from strangler_core.matching import Match
 
 REQUEST_TIMEOUT_S = 30
@@ -73,6 +74,8 @@ class Paths:
     lambda_url: str
     function: str
     region: str
+    credentials: InvokeCredentials
+    """The stack's key, for the Lambda path's Invoke requests."""
 
 
 def fetch_monolith(monolith_url: str, replay: Replay) -> Observed:
@@ -126,7 +129,7 @@ def fetch_lambda(paths: Paths, replay: Replay, matched: Match | None) -> Observe
         ),
         ApiContext(),
     )
-    result = invoke(paths.lambda_url, paths.function, event, paths.region)
+    result = invoke(paths.lambda_url, paths.function, event, paths.region, paths.credentials)
     if result.function_error:
         return Observed(502, "application/json", json.dumps(result.payload).encode())
     response = map_lambda_result(json.dumps(result.payload).encode())
@@ -207,8 +210,8 @@ def _open_copies(
     ):
         schema = tables(monolith_db)
         yield _Copies(
-            monolith=Paths(write.monolith_url, "", live.function, live.region),
-            lam=Paths("", write.lambda_url, live.function, live.region),
+            monolith=Paths(write.monolith_url, "", live.function, live.region, live.credentials),
+            lam=Paths("", write.lambda_url, live.function, live.region, live.credentials),
             monolith_db=monolith_db,
             lambda_db=lambda_db,
             schema=schema,

@@ -7,6 +7,7 @@ from typing import Any
 
 from infra.local.lambda_service.spec import FunctionSpec, ServiceConfig, ServiceSettings
 from serverless import environment as function_env
+from strangler.stack.lambda_key import invoke_credentials
 from strangler.stack.project_code import project_code, staged_code
 from strangler_core import envvars
 from strangler_core.config import Config, FunctionConfig
@@ -52,6 +53,14 @@ def tracing_environment(config: Config) -> dict[str, str]:
     }
 
 
+def gateway_lambda_key(config: Config) -> dict[str, Any]:
+    """GatewaySettings' fields for signing its Invoke requests with the stack's key."""
+    return {
+        "lambda_credentials": invoke_credentials(config),
+        "lambda_region": config.lambda_service.region,
+    }
+
+
 def gateway_tracing(config: Config) -> dict[str, Any]:
     """GatewaySettings' tracing fields."""
     if not config.tracing.enabled:
@@ -81,6 +90,7 @@ def service_settings(config: Config, port: int) -> ServiceSettings:
             "async_dir": str(async_dir(config)),
             "xray_daemon_address": tracing.daemon_address if tracing.enabled else None,
             "trace_sample_rate": tracing.sample_rate,
+            "credentials": invoke_credentials(config),
         },
         f"{config.source}: [lambda]",
     )

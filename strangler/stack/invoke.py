@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from strangler_core.errors import StranglerError
+from strangler_core.lambda_model import InvokeCredentials
 from strangler_core.profile import Headers
 from strangler_core.traffic import wire_field
 
@@ -56,10 +57,12 @@ def invoke(
     function: str,
     event: Any,
     region: str,
+    credentials: InvokeCredentials,
     invocation_type: str = "RequestResponse",
 ) -> Invocation:
     """``RequestResponse``: run it and return its answer and log tail; ``Event``: queue it
-    (the service runs and retries it), answered 202 with its request id."""
+    (the service runs and retries it), answered 202 with its request id. Signed with the
+    stack's local key, never the user's AWS one."""
     import boto3
     import botocore.exceptions
 
@@ -67,9 +70,8 @@ def invoke(
         "lambda",
         endpoint_url=lambda_url,
         region_name=region,
-        # the local service ignores credentials; never read (or print) the user's real ones
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
     )
     try:
         # AWS returns a log tail for synchronous invocations only

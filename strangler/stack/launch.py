@@ -99,7 +99,7 @@ def gateway_argv_for(
     the process whole, as ``settings_file`` (written here).
     """
     from infra.local.gateway import GatewaySettings, gateway_command
-    from strangler.stack.functions import gateway_tracing
+    from strangler.stack.functions import gateway_lambda_key, gateway_tracing
 
     settings = GatewaySettings(
         routes_path=routes_path,
@@ -113,6 +113,7 @@ def gateway_argv_for(
         capture_files=config.gateway.capture_files,
         target_header=config.gateway.target_header,
         **gateway_tracing(config),
+        **(gateway_lambda_key(config) if config.functions else {}),
     )
     return gateway_command(settings, settings_file)
 

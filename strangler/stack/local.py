@@ -21,6 +21,7 @@ from strangler.profiles import profile_for, seed_command
 from strangler.progress import Progress
 from strangler.stack import launch
 from strangler.stack.database import database_provider, database_running
+from strangler.stack.lambda_key import read_credentials
 from strangler.stack.launch import GATEWAY, LAMBDA, MONOLITH, XRAY
 from strangler.stack.processes import ProcessTable
 from strangler.stack.readiness import (
@@ -289,12 +290,26 @@ class LocalStack:
             "monolith": url_of(MONOLITH),
             "lambda": url_of(LAMBDA),
             "lambda_limits": _lambda_limits(url_of(LAMBDA)),
+            "lambda_credentials": _lambda_credentials(self.config),
             "database": redact(state["database"]) if state.get("database") and db_running else None,
             "profile": profile_for(self.config).name,
             "hints": list(hints(self.config, url_of(GATEWAY))) if running else [],
             "run_dir": str(self.config.run_dir),
             "components": components,
         }
+
+
+def _lambda_credentials(config: Config) -> dict[str, str] | None:
+    """The key the local Lambda service wants Invoke requests signed with (boto3's arguments:
+    ``boto3.client("lambda", endpoint_url=status["lambda"], **status["lambda_credentials"])``)."""
+    key = read_credentials(config) if config.functions else None
+    if key is None:
+        return None
+    return {
+        "aws_access_key_id": key.access_key_id,
+        "aws_secret_access_key": key.secret_access_key,
+        "region_name": config.lambda_service.region,
+    }
 
 
 def _lambda_limits(url: str | None) -> str | None:

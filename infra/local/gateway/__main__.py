@@ -48,7 +48,9 @@ def _announce(gateway: Gateway) -> None:
         f"(route table {settings.routes_path}, version {gateway.table_version})",
         flush=True,
     )
-    print(SETTINGS_PREFIX + settings.model_dump_json(), flush=True)
+    # the Invoke API's secret stays in the 0600 settings file, out of the gateway's log
+    secret = {"lambda_credentials": {"secret_access_key"}}
+    print(SETTINGS_PREFIX + settings.model_dump_json(exclude=secret), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,6 +27,7 @@ from infra.local.gateway.errors import (
 )
 from infra.local.gateway.event_json import EventJson
 from infra.local.gateway.events import HttpResponse, map_lambda_result
+from infra.local.gateway.invoke_signer import InvokeSigner
 from infra.local.gateway.passthrough import STREAM_THRESHOLD, split_url
 from infra.local.gateway.upstream import UpstreamPool
 from strangler_core.http1 import HttpProtocolError, request_head
@@ -61,10 +62,13 @@ class InvokeOutcome:
 
 
 class LambdaIntegration:
-    def __init__(self, pool: UpstreamPool, lambda_url: str) -> None:
+    def __init__(
+        self, pool: UpstreamPool, lambda_url: str, signer: InvokeSigner | None = None
+    ) -> None:
         self._pool = pool
         self._lambda_url = lambda_url
         self._host, self._port, self._prefix = split_url(lambda_url)
+        self._signer = signer
 
     async def invoke(
         self,
@@ -87,6 +91,9 @@ class LambdaIntegration:
         if trace_id:
             headers.append(("X-Amzn-Trace-Id", trace_id))
         path = f"{self._prefix}/2015-03-31/functions/{quote(function, safe='')}/invocations"
+        if self._signer is not None:
+            url = f"http://{self._host}:{self._port}{path}"
+            headers = self._signer.sign(url, headers, event.pieces())
         head = request_head("POST", path, headers)
         started = time.perf_counter()
         try:

@@ -23,6 +23,7 @@ from infra.local.gateway.handler import RequestHandler
 from infra.local.gateway.integrations import Integration
 from infra.local.gateway.integrations.aws_proxy import AwsProxy
 from infra.local.gateway.integrations.http_proxy import HttpProxy
+from infra.local.gateway.invoke_signer import InvokeSigner
 from infra.local.gateway.lambda_client import LambdaIntegration
 from infra.local.gateway.live_table import LiveTable
 from infra.local.gateway.passthrough import Passthrough
@@ -80,7 +81,10 @@ class Gateway:
         if cfg.xray_daemon_address is not None:
             self._tracer = GatewayTracer(cfg.xray_daemon_address, cfg.trace_sample_rate, cfg.api)
         http_proxy = HttpProxy(Passthrough(self._pool), cfg.monolith_url)
-        aws_proxy = AwsProxy(LambdaIntegration(self._pool, cfg.lambda_url), cfg.api)
+        signer = None
+        if cfg.lambda_credentials is not None:
+            signer = InvokeSigner(cfg.lambda_credentials, cfg.lambda_region)
+        aws_proxy = AwsProxy(LambdaIntegration(self._pool, cfg.lambda_url, signer), cfg.api)
         integrations: dict[str, Integration] = {i.type: i for i in (http_proxy, aws_proxy)}
         handler = RequestHandler(
             self._table,

@@ -18,6 +18,7 @@ from infra.local.gateway.timeouts import DEFAULT_BODY_TIMEOUT_S, DEFAULT_HEADER_
 from infra.local.gateway.upstream import DEFAULT_IDLE_TIMEOUT_S
 from strangler_core.atomic import write_atomic
 from strangler_core.errors import ConfigError
+from strangler_core.lambda_model import InvokeCredentials
 from strangler_core.model import Port, StrictModel, load_json_file
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -35,6 +36,10 @@ class GatewaySettings(StrictModel):
     """Base URL of HTTP_PROXY target ``monolith``."""
     lambda_url: str
     """Base URL of the Lambda Invoke API (AWS_PROXY routes)."""
+    lambda_credentials: InvokeCredentials | None = None
+    """The key the gateway SigV4-signs its Invoke requests with; None: unsigned."""
+    lambda_region: str = "us-east-1"
+    """The region those signatures are scoped to (the Lambda service's)."""
     host: str = "127.0.0.1"
     port: Port = 8080
     """0 picks a free port (see ``Gateway.url`` once started)."""

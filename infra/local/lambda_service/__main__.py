@@ -33,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help=(
             "once started, print the settings and functions the service runs with, as one "
-            "line of JSON in the --config format, before the ready line"
+            "line of JSON in the --config format (but the Invoke API's secret key), before the "
+            "ready line"
         ),
     )
     args = parser.parse_args(argv)
@@ -51,7 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             running = ServiceConfig(
                 settings=service.settings, functions=tuple(service.functions.values())
             )
-            print(running.model_dump_json(), flush=True)
+            # the Invoke API's secret stays in the file it came from, out of any log
+            secret = {"settings": {"credentials": {"secret_access_key"}}}
+            print(running.model_dump_json(exclude=secret), flush=True)
         print(f"lambda service ready at {service.url} (limits: {service.limits.mode})", flush=True)
         stop.wait()
     finally:

@@ -15,10 +15,15 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
 from infra.local.lambda_service.spec import FunctionSpec, ServiceSettings
 from strangler.stack.functions import SERVERLESS_ROOT
+from strangler.stack.lambda_key import invoke_credentials
 from strangler.stack.launch import lambda_service_argv
-from strangler_core.config import load_config
+from strangler_core.config import Config, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DATABASE_URL = "postgresql://probe@127.0.0.1:1/unused"
@@ -95,6 +100,18 @@ def assert_nothing_at_its_default(model: type[Any], values: dict[str, Any]) -> N
             assert values[name] != default, f"{model.__name__}.{name} is left at {default!r}"
 
 
+def _get_function(config: Config, port: int) -> Any:
+    """GetFunction's JSON as sent, signed with the run directory's key (botocore's signer)."""
+    key = invoke_credentials(config)
+    url = f"http://localhost:{port}/2015-03-31/functions/probe"
+    request = AWSRequest(method="GET", url=url)
+    credentials = Credentials(key.access_key_id, key.secret_access_key)
+    SigV4Auth(credentials, "lambda", config.lambda_service.region).add_auth(request)
+    signed = urllib.request.Request(url, headers=dict(request.headers.items()))
+    with urllib.request.urlopen(signed, timeout=10) as response:
+        return json.load(response)
+
+
 def test_every_service_and_function_setting_reaches_the_child(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path), environ={})
     config.run_dir.mkdir()
@@ -115,9 +132,7 @@ def test_every_service_and_function_setting_reaches_the_child(tmp_path: Path) ->
             assert ready.startswith(f"lambda service ready at http://localhost:{port}"), (
                 printed + ready + (tmp_path / "stderr.log").read_text()
             )
-            url = f"http://localhost:{port}/2015-03-31/functions/probe"
-            with urllib.request.urlopen(url, timeout=10) as response:
-                described = json.load(response)
+            described = _get_function(config, port)
         finally:
             child.terminate()
             child.wait(30)
@@ -138,6 +153,8 @@ def test_every_service_and_function_setting_reaches_the_child(tmp_path: Path) ->
         "async_dir": str(tmp_path / "run" / "lambda-async"),
         "xray_daemon_address": "127.0.0.1:2999",
         "trace_sample_rate": 0.25,
+        # the secret stays in the 0600 file the service read
+        "credentials": {"access_key_id": invoke_credentials(config).access_key_id},
     }
     (function,) = running["functions"]
     assert function == {

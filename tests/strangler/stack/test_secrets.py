@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import json
 import stat
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import boto3
 import psycopg
 import pytest
+from botocore.config import Config as BotoConfig
 
 from strangler.stack.invoke import http_event, invoke
+from strangler.stack.lambda_key import invoke_credentials
 from strangler.stack.local import LocalStack
+from strangler_core.config import Config
 from tests.strangler.stack_config import WILDRYDES_FUNCTION, demo_token, stack_config
 
 pytestmark = pytest.mark.stack
@@ -29,6 +34,7 @@ SECRET_FILES = [
     "postgres-password",
     "lambda-service.json",
     "gateway.json",
+    "lambda-credentials.json",
 ]
 
 
@@ -60,9 +66,38 @@ def test_run_directory_and_secret_files_are_private_and_the_database_wants_the_p
         event = http_event(
             "GET", "/unicorns", [("Authorization", f"Bearer {demo_token(config)}")], None
         )
-        answer = invoke(status["lambda"], "wildrydes", event, "us-east-1")
+        key = invoke_credentials(config)
+        answer = invoke(status["lambda"], "wildrydes", event, "us-east-1", key)
         assert answer.function_error is None
         assert answer.payload["statusCode"] == 200
         assert len(json.loads(answer.payload["body"])) == 5
+        _the_invoke_api_wants_the_stacks_key(config, status["lambda"])
     finally:
         stack.down()
+
+
+def _the_invoke_api_wants_the_stacks_key(config: Config, lambda_url: str) -> None:
+    """The stack's Lambda service, as AWS's Invoke API: unsigned requests (GetFunction would
+    show DATABASE_URL) get 403 MissingAuthenticationTokenException; boto3 with the key that
+    `strangler status --json` shows is served; the key is the run directory's, 0600."""
+    unsigned = urllib.request.Request(f"{lambda_url}/2015-03-31/functions/wildrydes")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(unsigned, timeout=10)
+    assert refused.value.code == 403
+    assert refused.value.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    assert b"postgresql" not in refused.value.read()
+    shown = LocalStack(config).status()["lambda_credentials"]
+    key = invoke_credentials(config)
+    assert shown == {
+        "aws_access_key_id": key.access_key_id,
+        "aws_secret_access_key": key.secret_access_key,
+        "region_name": "us-east-1",
+    }
+    client = boto3.client(
+        "lambda",
+        endpoint_url=lambda_url,
+        config=BotoConfig(retries={"total_max_attempts": 1}),
+        **shown,
+    )
+    configuration = client.get_function(FunctionName="wildrydes")["Configuration"]
+    assert "DATABASE_URL" in configuration["Environment"]["Variables"]

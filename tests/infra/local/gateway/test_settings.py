@@ -63,6 +63,11 @@ def _every_setting_changed(
         "api": {"api_id": "abc123", "account_id": "111122223333", "stage": "prod"},
         "xray_daemon_address": f"127.0.0.1:{daemon_port}",
         "trace_sample_rate": 0.25,
+        "lambda_credentials": {
+            "access_key_id": "AKIAGATEWAYSETTINGS1",
+            "secret_access_key": "gateway-settings-secret",
+        },
+        "lambda_region": "eu-west-1",
     }
 
 
@@ -86,7 +91,9 @@ def test_every_setting_reaches_the_gateway_process(
         assert "listening on http://127.0.0.2:" in proc.stdout.readline()
         line = proc.stdout.readline()
         assert line.startswith(SETTINGS_LINE)
-        assert json.loads(line[len(SETTINGS_LINE) :]) == values
+        # all of them, but the secret: it stays in the settings file, out of the log
+        shown = {**values, "lambda_credentials": {"access_key_id": "AKIAGATEWAYSETTINGS1"}}
+        assert json.loads(line[len(SETTINGS_LINE) :]) == shown
 
         conn = http.client.HTTPConnection("127.0.0.2", values["port"], timeout=10)
         sampled = {"X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"}
