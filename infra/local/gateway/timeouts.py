@@ -45,8 +45,11 @@ class ReadTimer:
             self._arm(self._timeouts.body_s)
 
     def _arm(self, delay: float) -> None:
-        waiting = self._waiting
-        self._handle = asyncio.get_running_loop().call_later(delay, self._expired, waiting)
+        self._handle = asyncio.get_running_loop().call_later(delay, self._fire, self._waiting)
+
+    def _fire(self, waiting: Waiting) -> None:
+        self._handle, self._waiting = None, Waiting.NOTHING  # the next update arms anew
+        self._expired(waiting)
 
     def cancel(self) -> None:
         if self._handle is not None:
