@@ -140,6 +140,9 @@ class Sampler:
     def latest(self, kind: str) -> dict[str, Any]:
         return next((row for row in reversed(self.rows) if row["kind"] == kind), {})
 
+    def first(self, kind: str) -> dict[str, Any]:
+        return next((row for row in self.rows if row["kind"] == kind), {})
+
     def _run(self) -> None:
         host = HostProbe()
         with psycopg.connect(self.database_url, autocommit=True, application_name="sampler") as db:

@@ -363,9 +363,12 @@ def _run_locust(
                     progress(elapsed)
                     continue
                 lam, db = sampler.latest("lambda"), sampler.latest("db")
+                # the service counts cold starts since it started (the smoke check's among
+                # them); the report counts those of the run, and so does this line
+                cold = lam.get("cold_starts", 0) - sampler.first("lambda").get("cold_starts", 0)
                 progress(
                     f"{elapsed}  lambda concurrency {lam.get('concurrent_executions', 0)}, "
-                    f"cold starts {lam.get('cold_starts', 0)}, "
+                    f"cold starts {cold}, "
                     f"db connections monolith {db.get('monolith', 0)} / "
                     f"lambda {db.get('lambda', 0)}"
                 )
