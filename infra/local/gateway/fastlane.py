@@ -15,13 +15,13 @@ from typing import Protocol
 
 from multidict import CIMultiDict
 
-from infra.local.gateway.access_log import AccessLog
-from infra.local.gateway.capture import Capture
 from infra.local.gateway.errors import IntegrationError, error_body
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.fastpath import FrontProtocol, RawRequest, ServeFast, http_date
-from infra.local.gateway.live_table import LiveTable, TableState
+from infra.local.gateway.integrations import RawCall
+from infra.local.gateway.live_table import TableState
 from infra.local.gateway.relay import ResponseSink, has_no_body
+from infra.local.gateway.serving import Serving
 from strangler_core.http1 import response_head
 from strangler_core.matching import Match
 
@@ -78,19 +78,7 @@ class RawIntegration(Protocol):
     type: str
     target: str
 
-    async def serve_raw(
-        self,
-        match: Match,
-        method: str,
-        target: str,
-        headers: CIMultiDict[str],
-        body: bytes,
-        *,
-        exchange: Exchange,
-        server_port: int,
-        gateway_headers: dict[str, str],
-        sink: ResponseSink,
-    ) -> int:
+    async def serve_raw(self, call: RawCall, sink: ResponseSink) -> int:
         """Answer one request on ``sink``; its status. Raises IntegrationError before
         anything reaches the sink."""
         ...
@@ -100,30 +88,18 @@ class FastLane:
     """``fastpath.FastLane`` for the gateway: which requests it takes, and how it serves them."""
 
     def __init__(
-        self,
-        table: LiveTable,
-        integrations: Mapping[str, RawIntegration],
-        *,
-        max_body_bytes: int,
-        target_header: str,
-        access_log: AccessLog | None,
-        capture: Capture | None,
-        enabled: bool,
+        self, serving: Serving, integrations: Mapping[str, RawIntegration], *, enabled: bool
     ) -> None:
-        self._table = table
+        self._serving = serving
         self._integrations = integrations
-        self._max_body_bytes = max_body_bytes
-        self._target_header = target_header
-        self._access_log = access_log
-        self._capture = capture
         self._enabled = enabled
         self.server_port = 0
         """Set by the gateway once it listens."""
 
     def accept(self, request: RawRequest) -> ServeFast | None:
-        if not self._enabled or request.length > self._max_body_bytes:
+        if not self._enabled or request.length > self._serving.max_body_bytes:
             return None  # 413s take aiohttp's path
-        state = self._table.current  # read once: this request keeps this table
+        state = self._serving.table.current  # read once: this request keeps this table
         match = state.matcher.match(request.method, request.path)
         if match is None:
             return None
@@ -144,31 +120,24 @@ class FastLane:
         exchange = Exchange(client_ip=conn.client_ip)
         exchange.route_key = match.route.route_key
         exchange.target = integration.target
-        gateway_headers = exchange.gateway_headers(self._target_header)
+        gateway_headers = exchange.gateway_headers(self._serving.target_header)
         if not state.throttler.allow(exchange.route_key):
             status = self._write_error(conn, 429, exchange, gateway_headers)
         else:
+            call = RawCall(request, match, body, exchange, gateway_headers, self.server_port)
             try:
-                status = await integration.serve_raw(
-                    match,
-                    request.method,
-                    request.target,
-                    request.headers,
-                    body,
-                    exchange=exchange,
-                    server_port=self.server_port,
-                    gateway_headers=gateway_headers,
-                    sink=RawSink(conn),
-                )
+                status = await integration.serve_raw(call, RawSink(conn))
             except IntegrationError as exc:
                 exchange.integration_error = str(exc)
                 status = self._write_error(conn, exc.status, exchange, gateway_headers)
-        if self._access_log is not None:
-            self._access_log.write(
+        access_log = self._serving.access_log
+        if access_log is not None:
+            access_log.write(
                 exchange.access_record(request.method, request.path, "HTTP/1.1", status)
             )
-        if self._capture is not None:
-            self._capture.record(
+        capture = self._serving.capture
+        if capture is not None:
+            capture.record(
                 exchange.epoch_ms / 1000,
                 request.method,
                 request.target,

@@ -36,8 +36,10 @@ IDLE_TIMEOUT_S = 75.0  # aiohttp's keep-alive timeout, so both paths close idle 
 FAST_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RawRequest:
+    """A simple request's parts, from its head (the body follows)."""
+
     method: str
     target: str
     """The request target as sent (path and query)."""

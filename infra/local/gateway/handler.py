@@ -12,15 +12,13 @@ from collections.abc import Mapping
 from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict
 
-from infra.local.gateway.access_log import AccessLog
 from infra.local.gateway.body_budget import SMALL_BODY, BodyBudget
-from infra.local.gateway.capture import Capture
 from infra.local.gateway.errors import IntegrationError, error_body
 from infra.local.gateway.exchange import Exchange
 from infra.local.gateway.integrations import Call, Integration
-from infra.local.gateway.live_table import LiveTable
 from infra.local.gateway.memory import trim_heap
 from infra.local.gateway.responses import Response
+from infra.local.gateway.serving import Serving
 from infra.local.gateway.strict import protocol_error
 from infra.local.gateway.tracing import TRACE_HEADER, GatewayTracer
 from strangler_core.matching import Match
@@ -29,21 +27,13 @@ from strangler_core.matching import Match
 class RequestHandler:
     def __init__(
         self,
-        table: LiveTable,
+        serving: Serving,
         integrations: Mapping[str, Integration],
         *,
-        max_body_bytes: int,
-        target_header: str,
-        access_log: AccessLog | None,
-        capture: Capture | None,
         tracer: GatewayTracer | None,
     ) -> None:
-        self._table = table
+        self._serving = serving
         self._integrations = integrations
-        self._max_body_bytes = max_body_bytes
-        self._target_header = target_header
-        self._access_log = access_log
-        self._capture = capture
         self._tracer = tracer
         self._body_budget = BodyBudget()
         self.url = ""
@@ -51,7 +41,7 @@ class RequestHandler:
         """Set by the gateway once it listens."""
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
-        state = self._table.current  # read once: this request keeps this table
+        state = self._serving.table.current  # read once: this request keeps this table
         exchange = Exchange(client_ip=request.remote or "")
         if self._tracer is not None:
             exchange.trace = self._tracer.begin(
@@ -74,7 +64,7 @@ class RequestHandler:
             length = request.content_length
             if not state.throttler.allow(exchange.route_key):
                 response = self._error(429, exchange)
-            elif length is not None and length > self._max_body_bytes:
+            elif length is not None and length > self._serving.max_body_bytes:
                 response = self._error(413, exchange)
             else:
                 continued = await send_continue(request)
@@ -95,9 +85,10 @@ class RequestHandler:
                 route_key=exchange.route_key,
                 target=exchange.target,
             )
-        if self._access_log is not None:
+        access_log = self._serving.access_log
+        if access_log is not None:
             version = request.version
-            self._access_log.write(
+            access_log.write(
                 exchange.access_record(
                     request.method,
                     request.path,
@@ -105,8 +96,9 @@ class RequestHandler:
                     response.status,
                 )
             )
-        if self._capture is not None and refused is None:
-            self._capture.record(
+        capture = self._serving.capture
+        if capture is not None and refused is None:
+            capture.record(
                 exchange.epoch_ms / 1000,
                 request.method,
                 request.raw_path,
@@ -127,8 +119,10 @@ class RequestHandler:
         length = request.content_length
         if integration.streams_request(length):
             return await self._respond(request, match, integration, exchange, None)
-        async with self._body_budget.hold(self._max_body_bytes if length is None else length):
-            body = await read_body(request, self._max_body_bytes)
+        async with self._body_budget.hold(
+            self._serving.max_body_bytes if length is None else length
+        ):
+            body = await read_body(request, self._serving.max_body_bytes)
             if body is None:
                 return self._error(413, exchange), None
             return await self._respond(request, match, integration, exchange, body)
@@ -146,7 +140,7 @@ class RequestHandler:
             match,
             body,
             exchange,
-            exchange.gateway_headers(self._target_header),
+            exchange.gateway_headers(self._serving.target_header),
             self.server_port,
         )
         try:
@@ -159,7 +153,7 @@ class RequestHandler:
         body = error_body(status)
         exchange.response_length = len(body)
         headers: CIMultiDict[str] = CIMultiDict(exchange.annotations)
-        headers.update(exchange.gateway_headers(self._target_header))
+        headers.update(exchange.gateway_headers(self._serving.target_header))
         headers["Content-Type"] = "application/json"
         return Response(status=status, headers=headers, body=body)
 

@@ -27,6 +27,7 @@ from infra.local.gateway.invoke_signer import InvokeSigner
 from infra.local.gateway.lambda_client import LambdaIntegration
 from infra.local.gateway.live_table import LiveTable
 from infra.local.gateway.passthrough import Passthrough
+from infra.local.gateway.serving import Serving
 from infra.local.gateway.settings import GatewaySettings, check_bind_address
 from infra.local.gateway.strict import AIOHTTP_LINE_LIMIT
 from infra.local.gateway.throttle import Clock
@@ -86,22 +87,17 @@ class Gateway:
             signer = InvokeSigner(cfg.lambda_credentials, cfg.lambda_region)
         aws_proxy = AwsProxy(LambdaIntegration(self._pool, cfg.lambda_url, signer), cfg.api)
         integrations: dict[str, Integration] = {i.type: i for i in (http_proxy, aws_proxy)}
-        handler = RequestHandler(
+        serving = Serving(
             self._table,
-            integrations,
             max_body_bytes=cfg.max_body_bytes,
             target_header=cfg.target_header,
             access_log=self._access_log,
             capture=self._capture,
-            tracer=self._tracer,
         )
+        handler = RequestHandler(serving, integrations, tracer=self._tracer)
         lane = FastLane(
-            self._table,
+            serving,
             {http_proxy.type: http_proxy, aws_proxy.type: aws_proxy},
-            max_body_bytes=cfg.max_body_bytes,
-            target_header=cfg.target_header,
-            access_log=self._access_log,
-            capture=self._capture,
             enabled=self._tracer is None,  # traced requests take aiohttp's path
         )
         server = self._server = web.Server(

@@ -14,6 +14,7 @@ from typing import Protocol
 from aiohttp import web
 
 from infra.local.gateway.exchange import Exchange
+from infra.local.gateway.fastpath import RawRequest
 from strangler_core.matching import Match
 
 
@@ -25,6 +26,19 @@ class Call:
     match: Match
     body: bytes | None
     """The body read whole, or None: stream it from the client (see ``streams_request``)."""
+    exchange: Exchange
+    gateway_headers: dict[str, str]
+    """Headers the gateway adds to the answer."""
+    server_port: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawCall:
+    """One request for an integration, as the fast path received it (``Call``'s twin)."""
+
+    request: RawRequest
+    match: Match
+    body: bytes
     exchange: Exchange
     gateway_headers: dict[str, str]
     """Headers the gateway adds to the answer."""

@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 from infra.local.gateway.event_json import event_json
 from infra.local.gateway.events import ApiContext, GatewayRequest
 from infra.local.gateway.exchange import Exchange
-from infra.local.gateway.integrations import Call
+from infra.local.gateway.integrations import Call, RawCall
 from infra.local.gateway.lambda_client import COLD_START_HEADER, LambdaIntegration
 from infra.local.gateway.relay import ResponseSink
 from infra.local.gateway.responses import Response
@@ -48,29 +48,18 @@ class AwsProxy:
         )
         return Response(status=status, headers=headers, body=body)
 
-    async def serve_raw(
-        self,
-        match: Match,
-        method: str,
-        target: str,
-        headers: CIMultiDict[str],
-        body: bytes,
-        *,
-        exchange: Exchange,
-        server_port: int,
-        gateway_headers: dict[str, str],
-        sink: ResponseSink,
-    ) -> int:
+    async def serve_raw(self, call: RawCall, sink: ResponseSink) -> int:
         """The fast path's way in: the answer goes to ``sink``; its status."""
+        request = call.request
         status, answer_headers, answer_body = await self.answer(
-            match,
-            method,
-            target,
-            headers.items(),
-            body,
-            exchange=exchange,
-            server_port=server_port,
-            gateway_headers=gateway_headers,
+            call.match,
+            request.method,
+            request.target,
+            request.headers.items(),
+            call.body,
+            exchange=call.exchange,
+            server_port=call.server_port,
+            gateway_headers=call.gateway_headers,
         )
         sink.whole(status, None, answer_headers, answer_body)
         return status

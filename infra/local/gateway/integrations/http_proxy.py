@@ -12,11 +12,10 @@ from aiohttp import StreamReader, web
 from multidict import CIMultiDict, MultiMapping
 
 from infra.local.gateway.exchange import Exchange
-from infra.local.gateway.integrations import Call
+from infra.local.gateway.integrations import Call, RawCall
 from infra.local.gateway.passthrough import CHUNK_SIZE, STREAM_THRESHOLD, Passthrough
 from infra.local.gateway.relay import AiohttpSink, ResponseSink, relay
 from infra.local.gateway.strict import wire_fields
-from strangler_core.matching import Match
 from strangler_core.routes import MONOLITH_TARGET, Route
 
 
@@ -48,29 +47,18 @@ class HttpProxy:
         assert sink.response is not None
         return sink.response
 
-    async def serve_raw(
-        self,
-        match: Match,
-        method: str,
-        target: str,
-        headers: CIMultiDict[str],
-        body: bytes,
-        *,
-        exchange: Exchange,
-        server_port: int,
-        gateway_headers: dict[str, str],
-        sink: ResponseSink,
-    ) -> int:
+    async def serve_raw(self, call: RawCall, sink: ResponseSink) -> int:
         """The fast path's way in: the answer goes to ``sink``; its status."""
+        request = call.request
         return await self.forward(
-            match.route,
-            method,
-            target,
-            headers,
-            body,
-            exchange=exchange,
-            server_port=server_port,
-            response_headers=gateway_headers,
+            call.match.route,
+            request.method,
+            request.target,
+            request.headers,
+            call.body,
+            exchange=call.exchange,
+            server_port=call.server_port,
+            response_headers=call.gateway_headers,
             sink=sink,
         )
 
