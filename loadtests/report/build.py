@@ -27,6 +27,7 @@ from loadtests.report.metrics import (
     swap_recorded,
 )
 from loadtests.report.model import LambdaDetail, PathReport, Report, Series
+from loadtests.report.overhead import Overhead, summarize_overhead
 from loadtests.report.raw import (
     PATHS,
     LambdaReport,
@@ -62,6 +63,7 @@ def _path_report(
     usd_per_million: float | None,
     cold: ColdStartStats | None = None,
     measured_usd_per_million: float | None = None,
+    overhead: Overhead | None = None,
 ) -> PathReport:
     """One path's figures; ``cold`` (the Lambda path's, when projected) gives its projection."""
     histogram = run.histograms.get(name) or new_latency_histogram()
@@ -82,6 +84,7 @@ def _path_report(
         usd_per_million=usd_per_million,
         projected_latency=projected,
         measured_usd_per_million=measured_usd_per_million,
+        overhead=overhead,
     )
 
 
@@ -144,6 +147,7 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
     lam_requests = counters["lambda"].requests if counters["lambda"] else 0
     observed_rps = lam_requests / meta.duration_s if meta.duration_s > 0 else 0.0
     cost, measured_cost, cost_note = _cost(meta, invocations, capacity, observed_rps, prices_path)
+    overhead = summarize_overhead(run.overhead or ())
 
     monolith = _path_report(
         "monolith",
@@ -151,6 +155,7 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
         counters["monolith"],
         samples.db_peak_monolith,
         cost.monolith_usd_per_million if cost else None,
+        overhead=overhead.get("monolith"),
     )
     lam = _path_report(
         "lambda",
@@ -160,6 +165,7 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
         cost.serverless_usd_per_million if cost else None,
         cold if invocations.projected else None,
         measured_cost.serverless_usd_per_million if measured_cost else None,
+        overhead=overhead.get("lambda"),
     )
     errors = lam.error_classes
     detail = LambdaDetail(
@@ -196,6 +202,8 @@ def gather(run: RawRun, prices_path: Path | None = None) -> Report:
             monolith_usd_per_million=cost.monolith_usd_per_million if cost else None,
             crossover_rps=cost.crossover_rps if cost else None,
             curve_max_rps=max((p.rps for p in cost.curve), default=None) if cost else None,
+            monolith_overhead_p50_ms=monolith.overhead.p50 if monolith.overhead else None,
+            lambda_overhead_p50_ms=lam.overhead.p50 if lam.overhead else None,
         )
     )
     series = Series(

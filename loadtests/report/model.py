@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from loadtests.report.metrics import ColdStartStats, InvocationStats, Latency, SampleStats
+from loadtests.report.overhead import NetLatency, Overhead
 from loadtests.report.raw import RunMeta, SecondRow
 from loadtests.report.saturation import Saturation, saturation
 from loadtests.report.tracing import TraceSection
@@ -36,6 +37,8 @@ class PathReport:
     projected_latency: Latency | None = None
     # The cost per million with the projected Init Durations billed (Lambda path)
     measured_usd_per_million: float | None = None
+    # The harness's own cost on this path (compare's probes); None: not probed
+    overhead: Overhead | None = None
 
     @property
     def failure_rate(self) -> float:
@@ -45,6 +48,11 @@ class PathReport:
     def decision_latency(self) -> Latency:
         """What the table and the verdict lead with: projected where there is a projection."""
         return self.projected_latency or self.latency
+
+    @property
+    def net_latency(self) -> NetLatency | None:
+        """The leading latency with the harness's own overhead taken out, when probed."""
+        return self.overhead.net(self.decision_latency) if self.overhead else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +64,8 @@ class PathReport:
             "projected_latency_ms": (
                 self.projected_latency.to_json() if self.projected_latency else None
             ),
+            "harness_overhead_ms": self.overhead.to_json() if self.overhead else None,
+            "net_latency_ms": net.to_json() if (net := self.net_latency) else None,
             "status_counts": self.status_counts,
             "error_classes": self.error_classes,
             "db_connections_peak": self.db_connections_peak,

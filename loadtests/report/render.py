@@ -93,6 +93,14 @@ def table_rows(report: Report) -> list[Row]:
             _projected(_ms(value(lam.decision_latency)), _ms(value(lam.latency)), proj),
         )
 
+    def overhead(p: PathReport) -> str:
+        if p.overhead is None:
+            return DASH
+        return f"{_ms(p.overhead.p50)} / {_ms(p.overhead.p99)} ({p.overhead.probes:,} probes)"
+
+    def net(p: PathReport) -> str:
+        return DASH if (n := p.net_latency) is None else f"{_ms(n.p50)} / {_ms(n.p99)}"
+
     rows = [
         both("Requests", lambda p: f"{p.requests:,}"),
         both("Failed requests", lambda p: f"{p.failures:,} ({_pct(p.failure_rate)})"),
@@ -102,6 +110,8 @@ def table_rows(report: Report) -> list[Row]:
         latency("Latency p99", lambda q: q.p99),
         latency("Latency p99.9", lambda q: q.p999),
         latency("Latency max", lambda q: q.max),
+        both("Harness overhead p50 / p99", overhead),
+        both("Latency p50 / p99 net of harness overhead", net),
         Row(
             "Cold starts",
             DASH,

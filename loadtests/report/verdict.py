@@ -37,6 +37,9 @@ class VerdictInputs:
     projected: bool = False
     measured_lambda_p99_ms: float | None = None
     measured_init_p50_ms: float | None = None
+    # The harness's own overhead at p50 on each path (compare's probes); None: not probed
+    monolith_overhead_p50_ms: float | None = None
+    lambda_overhead_p50_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,30 @@ def _failure_part(i: VerdictInputs) -> str:
     return f"Failed requests: {' and '.join(parts)}." if parts else ""
 
 
+def _overhead_part(i: VerdictInputs) -> str:
+    """What the emulator itself added at p50, and whether taking it out changes the winner."""
+    lam, mono = i.lambda_overhead_p50_ms, i.monolith_overhead_p50_ms
+    if lam is None and mono is None:
+        return ""
+    if lam is None or mono is None:
+        path, value = ("Lambda", lam) if lam is not None else ("monolith", mono)
+        assert value is not None
+        said = "The harness's own overhead, probed during the run:"
+        return f"{said} {value:,.1f} ms of the {path} path's p50."
+    measured = _ratio(i.lambda_p50_ms, i.monolith_p50_ms)
+    net = _ratio(max(0.0, i.lambda_p50_ms - lam), max(0.0, i.monolith_p50_ms - mono))
+    said = (
+        f"The harness's own overhead, probed during the run: {lam:,.1f} ms of the Lambda path's "
+        f"p50, {mono:,.1f} ms of the monolith path's"
+    )
+    if _lower_wins(net) != _lower_wins(measured):
+        return (
+            f"{said}; net of it the Lambda path was {_speed(net)} at p50, so at p50 the "
+            "difference measured here is the emulator's, not Lambda's."
+        )
+    return f"{said} (net of it: {_speed(net)} at p50)."
+
+
 def decide(i: VerdictInputs) -> Verdict:
     """The verdict of one run; ratios are lambda / monolith, ties within 5%."""
     if i.monolith_requests == 0 or i.lambda_requests == 0:
@@ -205,7 +232,12 @@ def decide(i: VerdictInputs) -> Verdict:
     sentence = f"At {fmt_rps(i.observed_rps)} req/s the Lambda path was {speed} ({_cold_part(i)})"
     cost_text = _cost_part(cheaper, cost)
     sentence += f" and {cost_text};" if cost_text else "; cost not computed."
-    tail = [_crossover_part(i, cheaper), _failure_part(i), _projected_part(i)]
+    tail = [
+        _crossover_part(i, cheaper),
+        _failure_part(i),
+        _projected_part(i),
+        _overhead_part(i),
+    ]
     text = " ".join([sentence, *(t for t in tail if t)])
     if text.endswith(";"):
         text = text[:-1] + "."

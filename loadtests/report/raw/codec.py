@@ -16,6 +16,7 @@ from loadtests.report.raw.records import (
     HISTOGRAMS,
     ColdStart,
     LambdaReport,
+    OverheadProbe,
     PathCounters,
     RunMeta,
     Sample,
@@ -79,6 +80,7 @@ SAMPLE_RECORD: RecordType[Sample] = RecordType(
 )
 LAMBDA_REPORT_RECORD = RecordType(TypeAdapter(LambdaReport))
 SEGMENT_RECORD = RecordType(TypeAdapter(dict[str, Any]))
+OVERHEAD_RECORD = RecordType(TypeAdapter(OverheadProbe))
 
 
 def parse_histograms(text: str | bytes, where: str = HISTOGRAMS) -> dict[str, HdrHistogram]:

@@ -18,6 +18,7 @@ from loadtests.report.raw.codec import (
     COUNTERS_RECORD,
     LAMBDA_REPORT_RECORD,
     META_RECORD,
+    OVERHEAD_RECORD,
     SAMPLE_RECORD,
     SECOND_RECORD,
     SEGMENT_RECORD,
@@ -32,6 +33,7 @@ from loadtests.report.raw.records import (
     HISTOGRAMS,
     LAMBDA_REPORTS,
     META,
+    OVERHEAD,
     PREWARM_REPORTS,
     SAMPLES,
     SEGMENTS,
@@ -95,6 +97,7 @@ def read_raw(run_dir: Path) -> RawRun:
         samples=JsonlStream(raw / SAMPLES, SAMPLE_RECORD),
         lambda_reports=JsonlStream(raw / LAMBDA_REPORTS, LAMBDA_REPORT_RECORD),
         segments=JsonlStream(raw / SEGMENTS, SEGMENT_RECORD),
+        overhead=JsonlStream(raw / OVERHEAD, OVERHEAD_RECORD),
     )
 
 
@@ -146,6 +149,8 @@ def write_raw(run_dir: Path, run: RawRun) -> Path:
     write_lines(raw / COLD_STARTS, run.cold_starts)
     write_lines(raw / SAMPLES, run.samples)
     write_lines(raw / LAMBDA_REPORTS, run.lambda_reports)
+    if run.overhead is not None:
+        write_lines(raw / OVERHEAD, run.overhead)
     if run.segments is not None:
         write_lines(raw / SEGMENTS, run.segments)
     return raw

@@ -31,6 +31,7 @@ SEGMENTS = "segments.jsonl"  # optional: X-Ray segments, as the local collector 
 # variant, <run>/variants/<name>/variant.json beside its own raw/ (with prewarm_reports.jsonl)
 VARIANTS_DIR, VARIANTS_PLAN, VARIANT_SETTINGS = "variants", "variants.json", "variant.json"
 PREWARM_REPORTS = "prewarm_reports.jsonl"
+OVERHEAD = "overhead.jsonl"  # optional: compare's probes of the harness's own cost per path
 
 
 def new_latency_histogram() -> HdrHistogram:
@@ -179,6 +180,21 @@ class LambdaReport(RawRecord):
     sandbox_id: str | None = None  # the local Lambda service's; CloudWatch's REPORT has none
 
 
+class OverheadProbe(RawRecord):
+    """One probe of the harness's own cost on a path, taken during the run.
+
+    ``through_ms`` is a null request's round trip through the harness (the path's private
+    gateway, and on the Lambda path the Lambda service); ``inner_ms`` is the part of it that is
+    not the harness's: the same request sent straight to the monolith, or the invocation's
+    REPORT Duration. Their difference is the harness's overhead on that request.
+    """
+
+    t: float  # seconds since the run started
+    path: PathName
+    through_ms: float
+    inner_ms: float
+
+
 @dataclass(frozen=True)
 class RawRun:
     """Everything a run recorded. The iterables may be lists, generators or `JsonlStream`s."""
@@ -193,6 +209,9 @@ class RawRun:
     # X-Ray documents, untouched (strangler_core.traces assembles them); None: not written here,
     # since the collector appends to raw/segments.jsonl itself during the run
     segments: Iterable[dict[str, Any]] | None = None
+    # the harness's own cost per path; None: not written here (compare probes beside Locust and
+    # writes raw/overhead.jsonl itself); an empty stream when the run did not probe (AWS)
+    overhead: Iterable[OverheadProbe] | None = None
 
 
 @dataclass(frozen=True)
