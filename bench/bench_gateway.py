@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,11 +47,14 @@ from infra.local.net import free_port  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from peers import PeerMissing, nginx, start_nginx  # noqa: E402
+from percentiles import percentile  # noqa: E402
+from rawhttp import Connection, closed_loop, request_bytes  # noqa: E402
 
 UPSTREAM_ANSWER = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
     b"Connection: keep-alive\r\n\r\nok"
 )
+PING = request_bytes("/ping")
 
 
 class _Upstream(asyncio.Protocol):
@@ -78,33 +80,6 @@ async def run_upstream(port: int) -> None:
         await server.serve_forever()
 
 
-class Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, port: int) -> Connection:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer)
-
-    async def get(self, path: bytes = b"/ping") -> float:
-        """One request; returns its latency in ms."""
-        started = time.perf_counter()
-        self.writer.write(b"GET " + path + b" HTTP/1.1\r\nHost: bench\r\n\r\n")
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 200"):
-            raise RuntimeError(f"unexpected answer: {head[:80]!r}")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        await self.reader.readexactly(length)
-        return (time.perf_counter() - started) * 1000
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 async def fixed_rate(ports: dict[str, int], rate: float, seconds: float) -> dict[str, list[float]]:
     """Open loop: every 1/rate s one request to each port, on an idle pooled connection."""
     pools = {name: [await Connection.open(p) for _ in range(16)] for name, p in ports.items()}
@@ -112,7 +87,7 @@ async def fixed_rate(ports: dict[str, int], rate: float, seconds: float) -> dict
 
     async def one(name: str) -> None:
         conn = pools[name].pop() if pools[name] else await Connection.open(ports[name])
-        latencies[name].append(await conn.get())
+        latencies[name].append(await conn.get(PING))
         pools[name].append(conn)
 
     tasks = []
@@ -130,31 +105,6 @@ async def fixed_rate(ports: dict[str, int], rate: float, seconds: float) -> dict
         for conn in pool:
             conn.close()
     return latencies
-
-
-async def max_throughput(port: int, connections: int, seconds: float) -> float:
-    conns = [await Connection.open(port) for _ in range(connections)]
-    done = 0
-    deadline = time.perf_counter() + seconds
-
-    async def loop(conn: Connection) -> None:
-        nonlocal done
-        while time.perf_counter() < deadline:
-            await conn.get()
-            done += 1
-
-    for conn in conns[:4]:  # warm the gateway's upstream pool before timing
-        await conn.get()
-    started = time.perf_counter()
-    await asyncio.gather(*(loop(c) for c in conns))
-    elapsed = time.perf_counter() - started
-    for conn in conns:
-        conn.close()
-    return done / elapsed
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -273,7 +223,10 @@ def main() -> None:
             rps, cpu_loaded = {}, {}
             for name, port in gateway_ports.items():
                 cpu_start[name] = cpu_seconds(gateways[name].pid)
-                rps[name] = asyncio.run(max_throughput(port, args.connections, args.seconds))
+                # warm=4: the gateway's upstream pool is warm before timing
+                rps[name] = asyncio.run(
+                    closed_loop(port, PING, args.connections, args.seconds, warm=4)
+                )
                 cpu_loaded[name] = cpu_seconds(gateways[name].pid) - cpu_start[name]
         finally:
             for proc in (*gateways.values(), upstream):
@@ -299,7 +252,7 @@ def _report(
         f"({len(lat['gateway'])} requests per side), latency in ms"
     )
     print(f"{'':>10} {'p50':>8} {'p90':>8} {'p99':>8}")
-    rows = {name: [percentile(v, q) for q in (50, 90, 99)] for name, v in lat.items()}
+    rows = {name: [percentile(v, q) for q in (0.5, 0.9, 0.99)] for name, v in lat.items()}
     for name, row in rows.items():
         print(f"{name:>10} " + " ".join(f"{x:8.3f}" for x in row))
     for name in rps:

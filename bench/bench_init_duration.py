@@ -51,6 +51,8 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from percentiles import percentile  # noqa: E402
+
 from infra.local.lambda_service import LambdaService  # noqa: E402
 from infra.local.lambda_service.spec import FunctionSpec, ServiceSettings  # noqa: E402
 from infra.local.net import free_port  # noqa: E402
@@ -71,12 +73,6 @@ CONFIGURATIONS = (
 
 
 # -- shared with bench_sandboxes.py ------------------------------------------------------------
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """Nearest-rank percentile (as in bench_lambda_invoke.py)."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def django_environment(database_url: str) -> dict[str, str]:

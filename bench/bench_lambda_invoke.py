@@ -25,6 +25,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
+from percentiles import percentile
+
 from infra.local.lambda_service.spec import (
     FunctionSpec,
     ServiceConfig,
@@ -39,11 +41,6 @@ HANDLER = textwrap.dedent(
         return {"statusCode": 200, "body": event.get("n", 0)}
     """
 )
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def in_process(invokes: int, code: Path) -> list[float]:

@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal
@@ -44,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from peers import PeerMissing, serverless_offline, wait_for_port  # noqa: E402
+from percentiles import percentile  # noqa: E402
+from rawhttp import Connection, closed_loop, request_bytes  # noqa: E402
 
 from infra.local.gateway import GatewaySettings, gateway_command  # noqa: E402
 from infra.local.lambda_service.spec import (  # noqa: E402
@@ -63,41 +64,8 @@ TRIVIAL = textwrap.dedent(
 TOKEN_SECRET = "bench-peers-secret"
 
 
-class Client:
-    """One keep-alive HTTP/1.1 connection (raw asyncio streams: the client must stay cheap)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def open(cls, port: int) -> Client:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer)
-
-    async def get(self, request: bytes) -> float:
-        started = time.perf_counter()
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 200"):
-            raise RuntimeError(f"unexpected answer: {head[:120]!r}")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        await self.reader.readexactly(length)
-        return (time.perf_counter() - started) * 1000
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-def request_bytes(path: str, headers: dict[str, str]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", "Host: bench", *(f"{k}: {v}" for k, v in headers.items())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
 async def latency(ports: dict[str, int], request: bytes, count: int) -> dict[str, list[float]]:
-    clients = {name: await Client.open(port) for name, port in ports.items()}
+    clients = {name: await Connection.open(port) for name, port in ports.items()}
     for _ in range(50):  # warm-up: cold starts, pools, caches
         for client in clients.values():
             await client.get(request)
@@ -111,25 +79,6 @@ async def latency(ports: dict[str, int], request: bytes, count: int) -> dict[str
     return samples
 
 
-async def closed_loop(port: int, request: bytes, clients: int, seconds: float) -> float:
-    conns = [await Client.open(port) for _ in range(clients)]
-    done = 0
-    deadline = time.perf_counter() + seconds
-
-    async def loop(conn: Client) -> None:
-        nonlocal done
-        while time.perf_counter() < deadline:
-            await conn.get(request)
-            done += 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(loop(c) for c in conns))
-    elapsed = time.perf_counter() - started
-    for conn in conns:
-        conn.close()
-    return done / elapsed
-
-
 async def throughput(
     ports: dict[str, int], request: bytes, clients: int, seconds: float
 ) -> dict[str, float]:
@@ -140,11 +89,6 @@ async def throughput(
         for name, port in ports.items():
             rounds[name].append(await closed_loop(port, request, clients, seconds / 3))
     return {name: statistics.fmean(values) for name, values in rounds.items()}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def start_ours(

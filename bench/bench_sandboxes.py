@@ -47,10 +47,10 @@ from bench_init_duration import (
     function_spec,
     invoke,
     machine_line,
-    percentile,
     read_reports,
     wildrydes_database,
 )
+from percentiles import percentile
 
 from infra.local.lambda_service.spec import ServiceConfig, ServiceSettings
 

@@ -23,6 +23,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from percentiles import percentile
+
 from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.net import free_port
@@ -34,11 +36,6 @@ from strangler_core.routes import parse_route_table, save_route_table
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "bench-tracing-secret"
 PATHS = {"monolith": "/unicorns/nonexistent", "lambda": "/unicorns"}
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def django_env(url: str) -> dict[str, str]:
