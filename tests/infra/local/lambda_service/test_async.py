@@ -13,29 +13,26 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import textwrap
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from infra.local.lambda_service.destinations import LocalDeadLetters
 from infra.local.lambda_service.event_queue import new_event, spool
 from infra.local.lambda_service.service import DEAD_LETTERS, QUEUE
 from infra.local.lambda_service.spec import ServiceConfig
+from tests.infra.local.lambda_service.conftest import StartService, lambda_client
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(120)]
 
-ROOT = Path(__file__).resolve().parents[4]
 EVENTS = 600
 PAD = 200 * 1024  # per event: 600 of them are 120 MB, which memory must never hold
 SCALE = 0.01  # AWS's 1 and 2 minutes become 0.6 and 1.2 s; 6 hours, 216 s
@@ -64,17 +61,6 @@ HANDLERS = textwrap.dedent(
 )
 
 
-def _client(url: str) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-
-
 def _rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -98,8 +84,20 @@ def code_dir(tmp_path: Path) -> Path:
     return code
 
 
+def _settings(tmp_path: Path, **kwargs: Any) -> ServiceSettings:
+    """Logs, queue and dead letters under ``tmp_path``; AWS's waits at ``SCALE``."""
+    return ServiceSettings(
+        log_dir=str(tmp_path / "logs"),
+        async_dir=str(tmp_path / "async"),
+        async_time_scale=SCALE,
+        **kwargs,
+    )
+
+
 @pytest.fixture
-def service_process(code_dir: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def service_process(
+    code_dir: Path, tmp_path: Path, start_service: StartService
+) -> tuple[subprocess.Popen[str], str]:
     (tmp_path / "tries").mkdir()
     function = FunctionSpec(
         name="flaky",
@@ -108,25 +106,11 @@ def service_process(code_dir: Path, tmp_path: Path) -> Iterator[tuple[subprocess
         reserved_concurrency=4,  # fewer than the workers: throttles happen and are retried
         environment={"TRIES_DIR": str(tmp_path / "tries"), "DONE_FILE": str(tmp_path / "done")},
     )
-    settings = ServiceSettings(
-        log_dir=str(tmp_path / "logs"), async_dir=str(tmp_path / "async"), async_time_scale=SCALE
-    )
     config = tmp_path / "service.json"
-    config.write_text(ServiceConfig(settings=settings, functions=(function,)).model_dump_json())
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.lambda_service", "--config", str(config)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
+    config.write_text(
+        ServiceConfig(settings=_settings(tmp_path), functions=(function,)).model_dump_json()
     )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert "ready at" in line, line
-        yield process, line.split("ready at ")[1].split()[0]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    return start_service(config)
 
 
 def test_600_events_each_accounted_for_once_with_memory_flat(
@@ -137,7 +121,7 @@ def test_600_events_each_accounted_for_once_with_memory_flat(
     on its retry, with the same request id; the rest succeed; throttles (reserved concurrency
     4) are retried. The service's RSS stays flat while 120 MB of payloads pass through it."""
     process, url = service_process
-    client = _client(url)
+    client = lambda_client(url)
     baseline = _rss_kb(process.pid)
     peak = baseline
     sampling = threading.Event()
@@ -225,9 +209,7 @@ def test_events_left_in_the_queue_run_after_a_restart(code_dir: Path, tmp_path: 
     queue = tmp_path / "async" / QUEUE
     for i in range(5):
         spool(queue, new_event("fails", json.dumps({"id": i}).encode()))
-    settings = ServiceSettings(
-        log_dir=str(tmp_path / "logs"), async_dir=str(tmp_path / "async"), async_time_scale=SCALE
-    )
+    settings = _settings(tmp_path)
     dead_letters = LocalDeadLetters(tmp_path / "async" / DEAD_LETTERS)
     with LambdaService(settings, [_fails(code_dir, max_retry_attempts=0)]):
         _wait_until(lambda: len(dead_letters.letters()) == 5, "five dead letters")
@@ -261,7 +243,7 @@ def test_on_failure_sqs_queue_gets_the_invocation_record(
             on_failure="arn:aws:sqs:us-east-1:123456789012:failures",
         )
         with LambdaService(settings, [function]) as service:
-            accepted = _client(service.url).invoke(
+            accepted = lambda_client(service.url).invoke(
                 FunctionName="fails", InvocationType="Event", Payload=b'{"id": 7}'
             )
             request_id = accepted["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]

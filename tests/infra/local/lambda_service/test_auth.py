@@ -6,18 +6,16 @@ from __future__ import annotations
 import http.client
 import json
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
 from strangler_core.lambda_model import InvokeCredentials
+from tests.infra.local.lambda_service.conftest import lambda_client
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(60)]
 
@@ -44,17 +42,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaService]
         yield svc
 
 
-def _client(url: str, key: str, secret: str, region: str = "us-east-1") -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=url,
-        region_name=region,
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-
-
 def _post(
     url: str, path: str, body: bytes, headers: dict[str, str]
 ) -> tuple[int, dict[str, str], bytes]:
@@ -72,7 +59,7 @@ def _invocations(service: LambdaService) -> int:
 
 
 def test_signed_with_the_services_key_is_served(service: LambdaService) -> None:
-    client = _client(service.url, KEY.access_key_id, KEY.secret_access_key)
+    client = lambda_client(service.url, KEY.access_key_id, KEY.secret_access_key)
     answer = client.invoke(FunctionName="echo", Payload=b'{"a": 1}')
     assert json.loads(answer["Payload"].read()) == {"event": {"a": 1}}
     configuration = client.get_function(FunctionName="echo")["Configuration"]
@@ -100,10 +87,12 @@ def test_wrong_key_or_secret_or_region_is_refused(service: LambdaService) -> Non
     InvalidSignatureException."""
     before = _invocations(service)
     cases = {
-        "UnrecognizedClientException": _client(service.url, "AKIAOTHERKEY00000001", "x" * 20),
-        "InvalidSignatureException": _client(service.url, KEY.access_key_id, "wrong-secret-xxxx"),
+        "UnrecognizedClientException": lambda_client(service.url, "AKIAOTHERKEY00000001", "x" * 20),
+        "InvalidSignatureException": lambda_client(
+            service.url, KEY.access_key_id, "wrong-secret-xxxx"
+        ),
     }
-    cases_region = _client(service.url, KEY.access_key_id, KEY.secret_access_key, "eu-west-1")
+    cases_region = lambda_client(service.url, KEY.access_key_id, KEY.secret_access_key, "eu-west-1")
     for code, client in [*cases.items(), ("InvalidSignatureException", cases_region)]:
         for operation, arguments in (
             ("invoke", {"FunctionName": "echo", "Payload": b"{}"}),

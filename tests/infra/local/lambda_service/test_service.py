@@ -7,8 +7,6 @@ import http.client
 import json
 import os
 import signal
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -17,12 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import psutil
 import pytest
-from botocore.config import Config
 
 from infra.local.lambda_service import FunctionSpec, LambdaService, ServiceSettings
+from tests.infra.local.lambda_service.conftest import StartService, lambda_client
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(60)]
 
@@ -128,17 +125,6 @@ def invoke(
         )
     finally:
         conn.close()
-
-
-def lambda_client(url: str) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
 
 
 def test_cold_then_warm_reuses_the_same_sandbox(service: LambdaService) -> None:
@@ -397,7 +383,9 @@ def test_scaling_rate_limit_throttles_new_sandboxes(code_dir: Path, tmp_path: Pa
     assert reasons and set(reasons) == {"CallerRateLimitExceeded"}
 
 
-def test_cli_runs_until_sigterm_and_stops_its_sandboxes(code_dir: Path, tmp_path: Path) -> None:
+def test_cli_runs_until_sigterm_and_stops_its_sandboxes(
+    code_dir: Path, tmp_path: Path, start_service: StartService
+) -> None:
     config = tmp_path / "service.json"
     config.write_text(
         json.dumps(
@@ -409,26 +397,12 @@ def test_cli_runs_until_sigterm_and_stops_its_sandboxes(code_dir: Path, tmp_path
             }
         )
     )
-    repo = Path(__file__).resolve().parents[4]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.lambda_service", "--config", str(config)],
-        cwd=repo,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        url = line.split(" at ")[1].split()[0]
-        pid = invoke(url, "echo", {}).json()["pid"]  # type: ignore[index]
-        assert psutil.pid_exists(pid)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
-        assert not psutil.pid_exists(pid)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    proc, url = start_service(config)
+    pid = invoke(url, "echo", {}).json()["pid"]  # type: ignore[index]
+    assert psutil.pid_exists(pid)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    assert not psutil.pid_exists(pid)
 
 
 def test_stop_leaves_no_sandbox_running(code_dir: Path, tmp_path: Path) -> None:
