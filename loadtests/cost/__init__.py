@@ -24,6 +24,7 @@ from loadtests.cost.comparison import (
 )
 from loadtests.cost.fleet import (
     AlbTraffic,
+    FleetSetup,
     alb_lcus,
     cost_per_million_monolith,
     fleet_cost_per_month,
@@ -45,7 +46,7 @@ from loadtests.cost.prices import (
     Prices,
     load_prices,
 )
-from loadtests.cost.setups import CostInputs, FleetSetup, LambdaSetup
+from loadtests.cost.setups import CostInputs, LambdaSetup
 from loadtests.cost.units import HOURS_PER_MONTH, SECONDS_PER_MONTH, requests_per_month
 
 __all__ = [

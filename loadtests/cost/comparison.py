@@ -147,15 +147,7 @@ def compare_costs(prices: Prices, inputs: CostInputs) -> CostComparison:
         mean_billed_ms=inputs.mean_billed_ms,
     )
     api_per_million = api_gateway_cost_per_million(prices, inputs.api)
-    monolith_per_million = cost_per_million_monolith(
-        prices,
-        inputs.observed_rps,
-        capacity_rps_per_instance=fleet.capacity_rps_per_instance,
-        target_utilization=fleet.target_utilization,
-        minimum_instances=fleet.minimum_instances,
-        instance_type=fleet.instance_type,
-        alb=fleet.alb,
-    )
+    monolith_per_million = cost_per_million_monolith(prices, inputs.observed_rps, fleet)
     return CostComparison(
         observed_rps=inputs.observed_rps,
         lambda_usd_per_million=lambda_per_million,

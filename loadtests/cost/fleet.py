@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from loadtests.cost.prices import AWS_LCU, LcuCapacity, Prices
 from loadtests.cost.units import BYTES_PER_GB, HOURS_PER_MONTH, check_rps, requests_per_month
@@ -92,51 +92,45 @@ def fleet_cost_per_month(
     return hourly * HOURS_PER_MONTH
 
 
-def monthly_cost_monolith(
-    prices: Prices,
-    rps: float,
-    *,
-    capacity_rps_per_instance: float,
-    target_utilization: float = 0.6,
-    minimum_instances: int = 2,
-    instance_type: str = "t3.medium",
-    alb: AlbTraffic = AlbTraffic(),  # frozen, so one shared default is safe
-) -> float:
+@dataclass(frozen=True)
+class FleetSetup:
+    """The fleet's policy: what one instance sustains, how full instances run, the least kept,
+    the instance type and the ALB's traffic."""
+
+    capacity_rps_per_instance: float
+    target_utilization: float = 0.6
+    minimum_instances: int = 2
+    instance_type: str = "t3.medium"
+    alb: AlbTraffic = field(default_factory=AlbTraffic)
+
+    def instances(self, rps: float) -> int:
+        return instances_needed(
+            rps,
+            capacity_rps_per_instance=self.capacity_rps_per_instance,
+            target_utilization=self.target_utilization,
+            minimum=self.minimum_instances,
+        )
+
+    def step_rps(self) -> float:
+        """Traffic one more instance adds room for: the fleet's cost steps every this many rps."""
+        return self.capacity_rps_per_instance * self.target_utilization
+
+    def monthly(self, prices: Prices, rps: float) -> float:
+        return monthly_cost_monolith(prices, rps, self)
+
+
+def monthly_cost_monolith(prices: Prices, rps: float, fleet: FleetSetup) -> float:
     """USD a month for the EC2 fleet + ALB serving a steady ``rps``."""
-    instances = instances_needed(
-        rps,
-        capacity_rps_per_instance=capacity_rps_per_instance,
-        target_utilization=target_utilization,
-        minimum=minimum_instances,
-    )
     return fleet_cost_per_month(
         prices,
-        instances=instances,
-        instance_type=instance_type,
-        alb_lcus=alb.lcus(rps, prices.alb.lcu),
+        instances=fleet.instances(rps),
+        instance_type=fleet.instance_type,
+        alb_lcus=fleet.alb.lcus(rps, prices.alb.lcu),
     )
 
 
-def cost_per_million_monolith(
-    prices: Prices,
-    rps: float,
-    *,
-    capacity_rps_per_instance: float,
-    target_utilization: float = 0.6,
-    minimum_instances: int = 2,
-    instance_type: str = "t3.medium",
-    alb: AlbTraffic = AlbTraffic(),  # frozen, so one shared default is safe
-) -> float:
+def cost_per_million_monolith(prices: Prices, rps: float, fleet: FleetSetup) -> float:
     """The fleet's monthly cost spread over the month's requests at ``rps`` (must be > 0)."""
     if rps <= 0:
         raise ValueError("rps: a cost per request needs traffic (rps > 0)")
-    monthly = monthly_cost_monolith(
-        prices,
-        rps,
-        capacity_rps_per_instance=capacity_rps_per_instance,
-        target_utilization=target_utilization,
-        minimum_instances=minimum_instances,
-        instance_type=instance_type,
-        alb=alb,
-    )
-    return monthly / requests_per_month(rps) * 1e6
+    return monthly_cost_monolith(prices, rps, fleet) / requests_per_month(rps) * 1e6

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from loadtests.cost.fleet import AlbTraffic, instances_needed, monthly_cost_monolith
+from loadtests.cost.fleet import AlbTraffic, FleetSetup
 from loadtests.cost.lambda_path import monthly_cost_lambda
 from loadtests.cost.prices import ApiKind, Architecture, Prices
 
@@ -24,38 +24,6 @@ class LambdaSetup:
             architecture=self.architecture,
             mean_billed_ms=self.mean_billed_ms,
             api=self.api,
-        )
-
-
-@dataclass(frozen=True)
-class FleetSetup:
-    capacity_rps_per_instance: float
-    target_utilization: float = 0.6
-    minimum_instances: int = 2
-    instance_type: str = "t3.medium"
-    alb: AlbTraffic = field(default_factory=AlbTraffic)
-
-    def instances(self, rps: float) -> int:
-        return instances_needed(
-            rps,
-            capacity_rps_per_instance=self.capacity_rps_per_instance,
-            target_utilization=self.target_utilization,
-            minimum=self.minimum_instances,
-        )
-
-    def step_rps(self) -> float:
-        """Traffic one more instance adds room for: the fleet's cost steps every this many rps."""
-        return self.capacity_rps_per_instance * self.target_utilization
-
-    def monthly(self, prices: Prices, rps: float) -> float:
-        return monthly_cost_monolith(
-            prices,
-            rps,
-            capacity_rps_per_instance=self.capacity_rps_per_instance,
-            target_utilization=self.target_utilization,
-            minimum_instances=self.minimum_instances,
-            instance_type=self.instance_type,
-            alb=self.alb,
         )
 
 

@@ -317,15 +317,17 @@ def test_fleet_cost_by_hand(prices: Prices) -> None:
 
 
 def test_monolith_cost_steps_with_instances(prices: Prices) -> None:
+    fleet = FleetSetup(capacity_rps_per_instance=100)
+
     def monthly(rps: float) -> float:
-        return monthly_cost_monolith(prices, rps, capacity_rps_per_instance=100)
+        return monthly_cost_monolith(prices, rps, fleet)
 
     one_more_instance = 0.0416 * HOURS_PER_MONTH
     assert monthly(120.01) - monthly(120) == pytest.approx(one_more_instance, rel=1e-3)
-    per_million = cost_per_million_monolith(prices, 50, capacity_rps_per_instance=100)
+    per_million = cost_per_million_monolith(prices, 50, fleet)
     assert per_million == pytest.approx(monthly(50) / (50 * SECONDS_PER_MONTH) * 1e6)
     with pytest.raises(ValueError, match="rps"):
-        cost_per_million_monolith(prices, 0, capacity_rps_per_instance=100)
+        cost_per_million_monolith(prices, 0, fleet)
 
 
 # -- comparison ---------------------------------------------------------------------------------
