@@ -32,7 +32,8 @@ class Call:
     server_port: int
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen, like RawRequest: built once per fast-path request (docs/benchmarks.md)
+@dataclass(slots=True)
 class RawCall:
     """One request for an integration, as the fast path received it (``Call``'s twin)."""
 
