@@ -32,6 +32,14 @@ err_console = Console(stderr=True, highlight=False)
 Handler = Callable[[argparse.Namespace, Config], int]
 
 
+def in_force(config: Config) -> Config:
+    """``config`` on the route table the running stack serves (``strangler.stack.route_table``):
+    the local commands act on it; the AWS ones on the configured one."""
+    from strangler.stack.route_table import in_force as on_table_in_force
+
+    return on_table_in_force(config)
+
+
 def _progress(message: str) -> None:
     # soft_wrap: one message, one line (a terminal wraps it; a log keeps it whole)
     err_console.print(f"[dim]·[/dim] {escape(message)}", soft_wrap=True)
@@ -145,7 +153,7 @@ def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
         console.print(move_on_aws(config, args, _progress, rollback=False), markup=False)
         return 0
     outcome = migrate(
-        config, args.route, function=args.function, force=args.force, progress=_progress
+        in_force(config), args.route, function=args.function, force=args.force, progress=_progress
     )
     console.print(
         f"migrated {outcome.route} ({', '.join(outcome.route_keys)}) to Lambda; route table "
@@ -162,7 +170,7 @@ def cmd_rollback(args: argparse.Namespace, config: Config) -> int:
 
         console.print(move_on_aws(config, args, _progress, rollback=True), markup=False)
         return 0
-    outcome = rollback(config, args.route, progress=_progress)
+    outcome = rollback(in_force(config), args.route, progress=_progress)
     console.print(
         f"rolled back {outcome.route} to the monolith; route table version {outcome.table_version}"
     )
@@ -173,7 +181,9 @@ def cmd_routes(args: argparse.Namespace, config: Config) -> int:
     from rich.table import Table
 
     from strangler.moves.steps import load_table
+    from strangler.stack.route_table import shown
 
+    config = in_force(config)
     table = load_table(config)
     if args.openapi:
         from strangler.aws.openapi import export_openapi, to_json
@@ -201,7 +211,7 @@ def cmd_routes(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print(json.dumps({"version": table.version, "routes": rows}, indent=2))
         return 0
-    view = Table(title=f"route table {config.routes_path.name} (version {table.version})")
+    view = Table(title=f"route table {shown(config, config.routes_path)} (version {table.version})")
     for column in ("route", "integration", "target", "since"):
         view.add_column(column)
     for row in rows:
@@ -219,7 +229,7 @@ def cmd_traffic(args: argparse.Namespace, config: Config) -> int:
     from strangler.stack.state import traffic_dir
 
     if args.action == "import":
-        records = traffic.import_har(config, args.har)
+        records = traffic.import_har(in_force(config), args.har)
         unmatched = sum(r.route_key is None for r in records)
         console.print(
             f"imported {len(records)} requests from {escape(str(args.har))} into "
@@ -352,7 +362,7 @@ def cmd_compare(args: argparse.Namespace, config: Config) -> int:
 
         run_dir = compare_on_aws(config, args, request, _progress)
     else:
-        run_dir = run_compare(config, request, progress=_progress)
+        run_dir = run_compare(in_force(config), request, progress=_progress)
     return _build_and_show_report(run_dir)
 
 
@@ -453,6 +463,8 @@ def _print_status(status: dict[str, object]) -> None:
         where = escape(str(urls.get(name) or info.get("log") or ""))
         table.add_row(name, f"[{colour}]{state}[/{colour}]", str(info.get("pid") or ""), where)
     console.print(table)
+    if status.get("route_table"):
+        console.print(f"route table: {escape(str(status['route_table']))}", soft_wrap=True)
     if status.get("lambda_limits"):
         console.print(f"lambda sandboxes: memory/CPU limits {status['lambda_limits']}")
     hints = status.get("hints")

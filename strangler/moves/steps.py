@@ -21,6 +21,7 @@ from typing import Any
 from strangler.moves.ledger import append_entry, last_migration, ledger_path
 from strangler.progress import Progress
 from strangler.stack.probes import run_in_project
+from strangler.stack.route_table import shown
 from strangler.stack.state import utc_now
 from strangler_core.config import Config
 from strangler_core.errors import ConfigError, StranglerError
@@ -239,7 +240,7 @@ def save_and_record(
 ) -> RouteTable:
     saved = save_route_table(table, config.routes_path)
     append_entry(ledger_path(config.routes_path), {**entry, "table_version": saved.version})
-    progress(f"route table {config.routes_path.name} is now version {saved.version}")
+    progress(f"route table {shown(config, config.routes_path)} is now version {saved.version}")
     return saved
 
 

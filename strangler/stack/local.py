@@ -31,10 +31,12 @@ from strangler.stack.readiness import (
     wait_http_ok,
     wait_log_line,
 )
+from strangler.stack.route_table import ROUTES_KEY, served_routes_path
 from strangler.stack.state import (
     access_log_path,
     make_run_dir,
     read_state,
+    remembered_port,
     segments_path,
     traffic_dir,
     utc_now,
@@ -79,6 +81,7 @@ class LocalStack:
             state = {
                 XRAY: read_state(self.config).get(XRAY) if self.config.tracing.enabled else None,
                 "gateway": gateway_url,
+                ROUTES_KEY: str(self.config.routes_path),
                 "monolith": monolith_url,
                 "lambda": lambda_url,
                 "database": database.url,
@@ -163,14 +166,21 @@ class LocalStack:
         from strangler_core.routes import default_route_table, save_route_table
 
         cfg = self.config.gateway
+        routes = self.config.routes_path
+        port = cfg.port
+        served = served_routes_path(self.config)
+        if served is not None and served != routes:
+            self.progress(f"gateway: serving {served}; restarting it on {routes}")
+            self.processes.stop(GATEWAY)
+            # at the address it had: the URLs printed before keep working
+            port = port or remembered_port(self.config, GATEWAY) or 0
         url = self._already_running(GATEWAY)
         if url:
             return url
-        routes = self.config.routes_path
         if not routes.exists():
             self.progress(f"gateway: creating {routes} (every route to the monolith)")
             save_route_table(default_route_table(since=utc_now()), routes)
-        port = self._free_or_fail(GATEWAY, cfg.host, cfg.port)
+        port = self._free_or_fail(GATEWAY, cfg.host, port)
         url = f"http://{cfg.host}:{port}"
         self.progress(f"gateway: starting on {url} (route table {routes})")
         argv = launch.gateway_argv_for(
@@ -295,6 +305,7 @@ class LocalStack:
             "profile": profile_for(self.config).name,
             "hints": list(hints(self.config, url_of(GATEWAY))) if running else [],
             "run_dir": str(self.config.run_dir),
+            "route_table": str(served) if (served := served_routes_path(self.config)) else None,
             "components": components,
         }
 

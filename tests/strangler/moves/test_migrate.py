@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from strangler.demo import demo_config
 from strangler.moves.migrate import migrate, rollback
 from strangler.stack.local import LocalStack
 from strangler_core.config import Config
@@ -116,6 +117,34 @@ def test_migrate_then_rollback_through_the_cli(running: tuple[Config, dict[str, 
     assert [e["action"] for e in ledger] == ["migrate", "rollback"]
     assert ledger[0]["parity"]["checked"] >= 1 and ledger[0]["parity"]["mismatched"] == []
     assert ledger[1]["after"] == {"ANY /rides": None, "ANY /rides/{proxy+}": None}
+
+
+def test_the_demo_serves_and_moves_its_own_table_and_up_serves_the_projects_again(
+    running: tuple[Config, dict[str, Any]],
+) -> None:
+    """What ``make demo`` does to a running stack, then its ``next:`` hint and ``make up``."""
+    config, status = running
+    token, gateway = demo_token(config), status["gateway"]
+    project = {p: p.read_bytes() for p in config.routes_path.parent.glob("routes*")}
+
+    demo = demo_config(config, lambda _: None)
+    assert LocalStack(demo).up()["gateway"] == gateway  # restarted on the demo's table, same URL
+    assert LocalStack(config).status()["route_table"] == str(demo.routes_path)
+    migrate(demo, "/rides")
+    assert fetch(f"{gateway}/rides", token) == (200, "lambda")
+    listed = json.loads(cli(config, "routes", "--json").stdout)  # the table in force
+    assert {r["route"]: r["target"] for r in listed["routes"]}["ANY /rides"] == "wildrydes"
+    rolled = cli(config, "rollback", "/rides")
+    assert rolled.returncode == 0, rolled.stderr
+    assert fetch(f"{gateway}/rides", token) == (200, "monolith")
+
+    assert {p: p.read_bytes() for p in config.routes_path.parent.glob("routes*")} == project
+    ledger = demo.routes_path.with_name("routes.ledger.jsonl").read_text().splitlines()
+    assert [json.loads(line)["action"] for line in ledger] == ["migrate", "rollback"]
+
+    assert LocalStack(config).up()["gateway"] == gateway
+    assert LocalStack(config).status()["route_table"] == str(config.routes_path)
+    assert fetch(f"{gateway}/unicorns", token) == (200, "monolith")
 
 
 def test_openapi_export_carries_the_integrations(running: tuple[Config, dict[str, Any]]) -> None:
