@@ -118,8 +118,18 @@ FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = curren
 
 
 class Sampler:
-    def __init__(self, *, lambda_url: str, function: str, database_url: str) -> None:
+    def __init__(
+        self,
+        *,
+        lambda_url: str,
+        function: str,
+        database_url: str,
+        quiet: threading.Lock | None = None,
+    ) -> None:
+        """``quiet``: held while the service's gauges are read, by whoever must not be in
+        them (compare's overhead probes)."""
         self.lambda_url = lambda_url
+        self._quiet = quiet or threading.Lock()
         self.function = function
         self.database_url = database_url
         self.rows: list[dict[str, Any]] = []
@@ -152,7 +162,7 @@ class Sampler:
                     self.rows.append({"t": t, **host_row})
                 try:
                     url = f"{self.lambda_url}/strangler/metrics"
-                    with urllib.request.urlopen(url, timeout=5) as response:
+                    with self._quiet, urllib.request.urlopen(url, timeout=5) as response:
                         metrics = json.loads(response.read())
                 except (OSError, ValueError):
                     pass  # a missed sample is a gap in the plot, not a failed run

@@ -13,7 +13,9 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +23,13 @@ from typing import Any
 
 from loadtests import settings as lt
 from loadtests.distributed import forwarded_names
-from loadtests.report.raw import LAMBDA_REPORTS, META, SAMPLES, write_json, write_lines
+from loadtests.report.raw import LAMBDA_REPORTS, META, OVERHEAD, SAMPLES, write_json, write_lines
 from loadtests.samplers import Sampler
 from loadtests.shapes import stages_for
 from strangler.measure.distributed import MasterOptions
 from strangler.measure.load import Load, choose_load
+from strangler.measure.overhead import with_probe_route
+from strangler.measure.prober import Prober
 from strangler.moves.migrate import MigrationError
 from strangler.moves.steps import (
     RouteMove,
@@ -44,7 +48,7 @@ from strangler.stack.readiness import log_tail, wait_answering
 from strangler.stack.state import read_state, utc_now
 from strangler_core.config import Config, FunctionConfig
 from strangler_core.errors import ProcessError
-from strangler_core.routes import RouteTable, save_route_table
+from strangler_core.routes import Integration, RouteTable, save_route_table
 from strangler_core.variants import Objective, Variant
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "loadtests" / "locustfile.py"
@@ -156,9 +160,15 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
         "monolith": without_route,
         "lambda": apply_move(without_route, RouteMove(request.route, keys, function), utc_now()),
     }
+    # each path's table with the probe route of the harness's own overhead, on its integration
+    probed = {
+        "monolith": with_probe_route(tables["monolith"], Integration.monolith(), utc_now()),
+        "lambda": with_probe_route(tables["lambda"], Integration.aws_proxy(function), utc_now()),
+    }
     urls: dict[str, str] = {}
+    quiet = threading.Lock()
     try:
-        for path, table in tables.items():
+        for path, table in probed.items():
             urls[path] = _path_gateway(processes, run_dir / "work", path, table, status, config)
         progress(
             f"private gateways: monolith path {urls['monolith']}, lambda path {urls['lambda']}"
@@ -167,11 +177,16 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
             lambda_url=status["lambda"],
             function=function,
             database_url=read_state(config)["database"],
+            quiet=quiet,
+        ).start()
+        prober = Prober(
+            gateways=urls, lambda_url=status["lambda"], function=function, quiet=quiet
         ).start()
         started = time.time()
         try:
             _run_locust(config, request, load, urls, raw_dir, sampler, progress)
         finally:
+            prober.stop()
             samples = sampler.stop()
         ended = time.time()
     finally:
@@ -179,10 +194,14 @@ def run_compare(config: Config, request: CompareRequest, progress: Progress) -> 
             processes.stop(f"gateway-{path}")
     write_lines(raw_dir / SAMPLES, samples)
     reports = config.run_dir / "lambda-logs" / "reports.jsonl"
-    _copy_window(reports, raw_dir / LAMBDA_REPORTS, started, ended, "timestamp")
+    access_logs = {path: _access_log(run_dir / "work", path) for path in urls}
+    own = prober.results(access_logs, reports)
+    write_lines(raw_dir / OVERHEAD, own.probes)
+    _copy_window(reports, raw_dir / LAMBDA_REPORTS, started, ended, "timestamp", own.invocations)
     if config.tracing.enabled:
         segments = config.run_dir / "segments.jsonl"
-        _copy_window(segments, raw_dir / "segments.jsonl", started, ended, "start_time")
+        target = raw_dir / "segments.jsonl"
+        _copy_window(segments, target, started, ended, "start_time", own.traces, key="trace_id")
     fn = config.function(function)
     assert fn is not None
     write_json(raw_dir / META, _meta(config, request, fn, status, run_id, started, ended))
@@ -242,6 +261,15 @@ def _run_variants(
         variants.run_variant(run, variant, run_dir, progress)
 
 
+def _routes_file(work: Path, path: str) -> Path:
+    return work / f"{path}-routes.json"
+
+
+def _access_log(work: Path, path: str) -> Path:
+    """The private gateway's access log (``_start_gateway`` names it)."""
+    return _routes_file(work, path).with_suffix(".access.jsonl")
+
+
 def _path_gateway(
     processes: ProcessTable,
     work: Path,
@@ -250,7 +278,7 @@ def _path_gateway(
     status: dict[str, Any],
     config: Config,
 ) -> str:
-    routes_file = work / f"{path}-routes.json"
+    routes_file = _routes_file(work, path)
     routes_file.parent.mkdir(parents=True, exist_ok=True)
     save_route_table(table, routes_file)
     return _start_gateway(processes, path, routes_file, status, config)
@@ -382,16 +410,28 @@ def _run_locust(
         )
 
 
-def _copy_window(source: Path, target: Path, started: float, ended: float, stamp: str) -> None:
+def _copy_window(
+    source: Path,
+    target: Path,
+    started: float,
+    ended: float,
+    stamp: str,
+    leave_out: Collection[str] = (),
+    key: str = "request_id",
+) -> None:
     """The records of ``source`` whose ``stamp`` falls in the run's window, streamed (these
-    files grow with every invocation, across runs)."""
+    files grow with every invocation, across runs), but those whose ``key`` is in
+    ``leave_out`` (the harness's own probes')."""
     with target.open("w") as out:
         if not source.exists():
             return
         with source.open() as lines:
             for line in lines:
-                moment = _epoch(json.loads(line).get(stamp))
-                if moment is not None and started <= moment <= ended + 1:
+                record = json.loads(line)
+                moment = _epoch(record.get(stamp))
+                if moment is None or not started <= moment <= ended + 1:
+                    continue
+                if record.get(key) not in leave_out:
                     out.write(line)
 
 

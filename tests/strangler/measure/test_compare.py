@@ -23,6 +23,7 @@ from strangler.stack.state import traffic_dir
 from strangler_core.config import Config
 from strangler_core.traffic import read_captured
 from strangler_core.variants import parse_objective, parse_variant
+from tests.strangler.measure.overhead_checks import assert_overhead_probed
 from tests.strangler.stack_config import stack_config
 
 pytestmark = pytest.mark.stack
@@ -74,6 +75,8 @@ def test_compare_runs_both_paths_in_one_run_and_leaves_the_live_table_alone(
         latency = stats["latency_ms"]
         assert 0 < latency["p50"] <= latency["p90"] <= latency["p99"] <= latency["max"]
         assert stats["cost"]["usd_per_million"] > 0
+
+    assert_overhead_probed(run_dir, report, config.monolith.health_path)
 
     summary = (run_dir / "summary.md").read_text()
     assert f"`{report['run_id']}`: `/rides`, monolith vs Lambda" in summary
@@ -182,6 +185,23 @@ def _assert_rows_show_the_report(rows: dict[str, tuple[str, str]], report: dict[
             assert projected == pytest.approx(value, abs=0.051 if value < 100 else 0.51)
             value = path["latency_ms"][key]
             assert measured == pytest.approx(value, abs=0.051 if value < 100 else 0.51)
+    for path, overhead, net in zip(
+        (monolith, lam),
+        rows["Harness overhead p50 / p99"],
+        rows["Latency p50 / p99 net of harness overhead"],
+        strict=True,
+    ):
+        p50, p99 = (_number(part) for part in overhead.split(" / "))
+        assert p50 == pytest.approx(
+            path["harness_overhead_ms"]["p50"], abs=0.051 if p50 < 100 else 0.51
+        )
+        assert p99 == pytest.approx(
+            path["harness_overhead_ms"]["p99"], abs=0.051 if p99 < 100 else 0.51
+        )
+        assert overhead.endswith(f"({path['harness_overhead_ms']['probes']:,} probes)")
+        p50, p99 = (_number(part) for part in net.split(" / "))
+        assert p50 == pytest.approx(path["net_latency_ms"]["p50"], abs=0.051 if p50 < 100 else 0.51)
+        assert p99 == pytest.approx(path["net_latency_ms"]["p99"], abs=0.051 if p99 < 100 else 0.51)
     for cell, path in zip(rows["Throughput"], (monolith, lam), strict=True):
         assert _number(cell) == pytest.approx(path["rps"], abs=0.051)
     assert rows["Cold starts"][0] == "—" and _number(rows["Cold starts"][1]) == lam["cold_starts"]

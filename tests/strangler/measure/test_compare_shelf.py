@@ -21,6 +21,7 @@ from strangler.stack.local import LocalStack
 from strangler_core.config import Config, load_config
 from strangler_core.traffic import read_captured
 from tests.strangler.http_json import send
+from tests.strangler.measure.overhead_checks import assert_overhead_probed
 from tests.strangler.stack_config import shelf_config
 
 pytestmark = pytest.mark.stack
@@ -109,9 +110,12 @@ def _report(tmp_path: Path) -> dict[str, Any]:
     return dict(json.loads((run_dir / "report.json").read_text()))
 
 
-def test_compare_runs_the_users_own_locustfile_on_both_paths(shelf: Shelf, tmp_path: Path) -> None:
+def test_compare_runs_the_users_own_locustfile_on_both_paths(
+    shelf: Shelf, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Login, GET and PUT of an ordinary Locust file with relative paths, not edited: every
-    user class runs on both paths in the same run, each request tagged with its path."""
+    user class runs on both paths in the same run, each request tagged with its path; the
+    summary printed gives each path's harness overhead beside its latency."""
     shelf.retitle("Dune")
     locustfile = tmp_path / "reader.py"
     locustfile.write_text(
@@ -136,6 +140,11 @@ def test_compare_runs_the_users_own_locustfile_on_both_paths(shelf: Shelf, tmp_p
     assert report["host"]["samples"] >= 1
     assert ("**Host saturated.**" in summary) is report["host"]["saturated"]
     assert shelf.title() == "Dune (loaded)"
+    assert_overhead_probed(run_dir, report, shelf.config.monolith.health_path)
+    printed = capsys.readouterr().out
+    overhead = report["paths"]["lambda"]["harness_overhead_ms"]
+    assert f"({overhead['probes']:,} probes) |" in printed
+    assert "| Latency p50 / p99 net of harness overhead |" in printed
 
 
 def test_compare_without_a_locustfile_replays_the_routes_captured_traffic(
