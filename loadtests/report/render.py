@@ -464,6 +464,19 @@ def conditions_rows(report: Report) -> list[tuple[str, str]]:
     ]
 
 
+def overhead_note(report: Report) -> str | None:
+    """What the overhead rows mean, under the table, when the run probed them."""
+    if report.monolith.overhead is None and report.lambda_.overhead is None:
+        return None
+    return (
+        "Harness overhead: the local emulator's own share of each path's latency, probed during "
+        "the run with null requests (monolith path: the gateway's passthrough; Lambda path: the "
+        "gateway, Invoke API and Runtime API hops, the REPORT Duration left out). The net "
+        "latency takes it out; AWS's own API Gateway and Lambda costs are not modelled here, so "
+        "it is the local latency without the emulator's share, not a forecast of AWS's."
+    )
+
+
 def render_summary(report: Report) -> str:
     return (
         _environment()
@@ -472,6 +485,7 @@ def render_summary(report: Report) -> str:
             report=report,
             meta=report.meta,
             rows=table_rows(report),
+            overhead_note=overhead_note(report),
             conditions=conditions_rows(report),
             variants=variant_table(report),
         )
@@ -486,6 +500,7 @@ def render_html(report: Report) -> str:
             report=report,
             meta=report.meta,
             rows=table_rows(report),
+            overhead_note=overhead_note(report),
             figures=figures(report),
             conditions=conditions_rows(report),
             variants=variant_table(report),

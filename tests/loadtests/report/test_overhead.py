@@ -83,6 +83,9 @@ def test_the_report_shows_each_paths_overhead_next_to_its_latency(tmp_path: Path
     assert "| Latency p50 / p99 net of harness overhead | 0.9 ms / 1.0 ms | 0.9 ms / 360 ms |" in (
         summary
     )
+    assert "\n\nHarness overhead: the local emulator's own share of each path's latency" in summary
+    page = (run_dir / "index.html").read_text()
+    assert '<p class="note" id="overhead-note">Harness overhead: the local emulator' in page
     # 1.4 vs 1.0 ms measured, 0.9 vs 0.9 net: the p50 difference is the emulator's
     assert "at p50 the difference measured here is the emulator's, not Lambda's." in summary
     assert doc["verdict"]["faster_p50"] == "monolith"  # the measured figures still decide
@@ -99,6 +102,8 @@ def test_a_run_without_probes_says_so_in_the_same_table(tmp_path: Path) -> None:
         assert doc["paths"][path]["net_latency_ms"] is None
     summary = (run_dir / "summary.md").read_text()
     assert "| Harness overhead p50 / p99 | — | — |" in summary
+    assert "Harness overhead:" not in summary
+    assert 'id="overhead-note"' not in (run_dir / "index.html").read_text()
     assert "harness's own overhead" not in doc["verdict"]["text"]
 
 
