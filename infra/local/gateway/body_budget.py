@@ -5,7 +5,8 @@ An AWS_PROXY event carries the whole body, so the gateway reads it whole before 
 whose body is to be read whole first takes its size from this budget (a body without a length
 takes the largest allowed) and gives it back when its answer is ready; past the budget,
 requests wait in arrival order, their bodies left in the kernel's socket buffers meanwhile.
-Bodies under ``SMALL_BODY`` skip the budget: they are the common case and cost little.
+Bodies under ``SMALL_BODY`` skip the budget: they are the common case and cost little; a
+request without a body (a GET) holds nothing.
 """
 
 from __future__ import annotations

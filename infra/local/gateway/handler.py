@@ -119,10 +119,12 @@ class RequestHandler:
         length = request.content_length
         if integration.streams_request(length):
             return await self._respond(request, match, integration, exchange, None)
-        async with self._body_budget.hold(
-            self._serving.max_body_bytes if length is None else length
-        ):
-            body = await read_body(request, self._serving.max_body_bytes)
+        # a body without a length may grow to the largest allowed; no body holds nothing
+        # (were a GET held as 10 MB, four at once would fill the budget and the rest queue)
+        limit = self._serving.max_body_bytes
+        held = 0 if not request.body_exists else limit if length is None else length
+        async with self._body_budget.hold(held):
+            body = await read_body(request, limit)
             if body is None:
                 return self._error(413, exchange), None
             return await self._respond(request, match, integration, exchange, body)

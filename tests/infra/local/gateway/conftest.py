@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -303,10 +303,17 @@ PASSTHROUGH_ONLY: dict[str, Any] = {
 }
 
 
+class Listening(Protocol):
+    """An upstream on a local port (``RawUpstream``, or a test's own server)."""
+
+    @property
+    def port(self) -> int: ...
+
+
 @contextmanager
 def passthrough_gateway(
     tmp: Path,
-    upstream: RawUpstream,
+    upstream: Listening,
     loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
     **settings: Any,
 ) -> Iterator[tuple]:

@@ -1,10 +1,18 @@
-"""The body budget: large bodies wait their turn, in arrival order; small ones never wait."""
+"""The body budget: large bodies wait their turn, in arrival order; small ones and requests
+without a body never wait."""
 
 from __future__ import annotations
 
 import asyncio
+import http.client
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
 from infra.local.gateway.body_budget import SMALL_BODY, BodyBudget
+from tests.infra.local.gateway.conftest import passthrough_gateway
 
 MIB = 1024 * 1024
 
@@ -51,3 +59,68 @@ def test_a_cancelled_wait_gives_its_turn_to_the_next() -> None:
         return budget.idle
 
     assert asyncio.run(run())
+
+
+class _Held(BaseHTTPRequestHandler):
+    """An upstream whose answers wait until ``CONCURRENT`` requests are in it at once."""
+
+    protocol_version = "HTTP/1.1"
+    all_in: threading.Barrier
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        try:
+            self.all_in.wait()
+            status, body = 200, b"together"
+        except threading.BrokenBarrierError:
+            status, body = 504, b"alone"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_DELETE = do_GET
+
+
+class _HeldServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
+CONCURRENT = 12  # bodyless requests at once: more than 48 MiB / 10 MB would let through
+
+
+def _one(address: tuple[str, int], method: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(*address, timeout=60)
+    try:
+        conn.request(method, "/held", headers={"Connection": "close"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_requests_without_a_body_hold_none_of_the_budget(tmp_path: Path) -> None:
+    """A GET (or DELETE) has no body to hold; only a body without a length is held as the
+    largest allowed. Found by the fault suite: every ``Connection: close`` request takes
+    aiohttp's path, and with each bodyless one held as 10 MB, four were in flight at once and
+    the rest queued in the gateway, for seconds once the monolith slowed down."""
+
+    class Handler(_Held):
+        all_in = threading.Barrier(CONCURRENT, timeout=20)
+
+    upstream = _HeldServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        with passthrough_gateway(tmp_path, upstream) as address, ThreadPoolExecutor(16) as pool:
+            methods = ["GET", "DELETE"] * (CONCURRENT // 2)
+            answers = list(pool.map(lambda method: _one(address, method), methods))
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+    assert answers == [(200, b"together")] * CONCURRENT
