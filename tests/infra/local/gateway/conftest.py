@@ -272,11 +272,12 @@ class RunningGateway:
             conn.close()
 
 
-@pytest.fixture(scope="module")
-def gateway(
-    tmp_path_factory: pytest.TempPathFactory, upstream_url: str, fake_lambda: FakeLambda
+@contextmanager
+def routes_gateway(
+    tmp: Path, upstream_url: str, fake_lambda: FakeLambda, **settings: Any
 ) -> Iterator[RunningGateway]:
-    tmp = tmp_path_factory.mktemp("gateway")
+    """A gateway on ``ROUTES`` (its table file and access log in ``tmp``) in front of the
+    upstream and the fake Lambda; ``settings`` override the gateway's defaults."""
     routes = tmp / "routes.json"
     write_table(routes, ROUTES)
     config = GatewaySettings(
@@ -285,14 +286,21 @@ def gateway(
         lambda_url=fake_lambda.url,
         port=0,
         access_log=tmp / "access.log",
-        reload_interval_s=0.05,
+        **settings,
     )
-    thread = GatewayThread(config)
-    url = thread.start()
-    try:
+    with GatewayThread(config) as thread:
+        assert thread.gateway is not None
+        url = thread.gateway.url
         yield RunningGateway(url, int(url.rsplit(":", 1)[1]), routes, tmp / "access.log", thread)
-    finally:
-        thread.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    tmp_path_factory: pytest.TempPathFactory, upstream_url: str, fake_lambda: FakeLambda
+) -> Iterator[RunningGateway]:
+    tmp = tmp_path_factory.mktemp("gateway")
+    with routes_gateway(tmp, upstream_url, fake_lambda, reload_interval_s=0.05) as running:
+        yield running
 
 
 PASSTHROUGH_ONLY: dict[str, Any] = {

@@ -16,11 +16,16 @@ from typing import Any
 
 import pytest
 
-from infra.local.gateway import GatewaySettings, GatewayThread
 from infra.local.gateway.settings import check_bind_address
 from infra.local.net import free_port
 from strangler_core.errors import ConfigError
-from tests.infra.local.gateway.conftest import ROUTES, FakeLambda, RunningGateway, write_table
+from tests.infra.local.gateway.conftest import (
+    ROUTES,
+    FakeLambda,
+    RunningGateway,
+    routes_gateway,
+    write_table,
+)
 
 
 def test_route_throttling_answers_429(gateway: RunningGateway) -> None:
@@ -89,21 +94,8 @@ def test_access_log_lines(gateway: RunningGateway) -> None:
 def reloading_gateway(
     tmp_path: Path, upstream_url: str, fake_lambda: FakeLambda
 ) -> Iterator[RunningGateway]:
-    routes = tmp_path / "routes.json"
-    write_table(routes, ROUTES)
-    config = GatewaySettings(
-        routes_path=routes,
-        monolith_url=upstream_url,
-        lambda_url=fake_lambda.url,
-        port=0,
-        reload_interval_s=0.02,
-    )
-    thread = GatewayThread(config)
-    url = thread.start()
-    try:
-        yield RunningGateway(url, int(url.rsplit(":", 1)[1]), routes, tmp_path / "none", thread)
-    finally:
-        thread.stop()
+    with routes_gateway(tmp_path, upstream_url, fake_lambda, reload_interval_s=0.02) as running:
+        yield running
 
 
 def _table_with_moving_route(target: str) -> dict[str, Any]:
