@@ -57,10 +57,11 @@ port = 0
 SHELF_DIR = REPO_ROOT / "tests" / "fixtures" / "shelf"
 
 
-def shelf_config(tmp_path: Path) -> Path:
-    """shelf's own strangler.toml on free ports, its run directory in ``tmp_path``."""
+def shelf_config(tmp_path: Path, function_env: str = "") -> Path:
+    """shelf's own strangler.toml on free ports, its run directory in ``tmp_path``;
+    ``function_env`` (TOML lines) becomes its function's ``[functions.environment]``."""
     path = tmp_path / "strangler.toml"
-    path.write_text(
+    text = (
         (SHELF_DIR / "strangler.toml")
         .read_text()
         .replace('path = "."', f'path = "{SHELF_DIR}"')
@@ -68,8 +69,10 @@ def shelf_config(tmp_path: Path) -> Path:
         .replace("port = 8100", "port = 0\nworkers = 1\nthreads = 2")
         .replace("port = 9101", 'port = 0\nenforce_limits = "off"')
         .replace("port = 8180", "port = 0")
-        + f'\n[project]\nrun_dir = "{tmp_path / "run"}"\n'
     )
+    if function_env:
+        text = text.replace("[parity]", f"[functions.environment]\n{function_env}\n\n[parity]")
+    path.write_text(text + f'\n[project]\nrun_dir = "{tmp_path / "run"}"\n')
     return path
 
 

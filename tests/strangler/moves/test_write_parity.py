@@ -29,7 +29,7 @@ from strangler_core.errors import StranglerError
 from strangler_core.traffic import TrafficLog, captured, read_captured
 from tests.strangler.http_json import send
 from tests.strangler.moves.test_migrate import cli
-from tests.strangler.stack_config import demo_token, stack_config
+from tests.strangler.stack_config import demo_token, shelf_config, stack_config
 
 pytestmark = pytest.mark.stack
 
@@ -234,26 +234,6 @@ def test_ctrl_c_during_the_check_removes_the_copies_and_their_servers(
     assert live_tables(database) == before
 
 
-SHELF_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "shelf"
-
-
-def shelf_stack_config(tmp_path: Path, function_env: str = "") -> Config:
-    path = tmp_path / "strangler.toml"
-    text = (
-        (SHELF_DIR / "strangler.toml")
-        .read_text()
-        .replace('path = "."', f'path = "{SHELF_DIR}"')
-        .replace("port = 54339", "port = 0")
-        .replace("port = 8100", "port = 0\nworkers = 1\nthreads = 2")
-        .replace("port = 9101", 'port = 0\nenforce_limits = "off"')
-        .replace("port = 8180", "port = 0")
-    )
-    if function_env:
-        text = text.replace("[parity]", f"[functions.environment]\n{function_env}\n\n[parity]")
-    path.write_text(text + f'\n[project]\nrun_dir = "{tmp_path / "run"}"\n')
-    return load_config(path, environ={})
-
-
 def shelf_write(method: str, target: str, body: Any, host: str, cookie: str) -> dict[str, Any]:
     headers = [("Host", host), ("Cookie", cookie), ("Content-Type", "application/json")]
     data = b"" if body is None else json.dumps(body).encode()
@@ -265,7 +245,7 @@ def shelf_live(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[tuple[Config, dict[str, Any], str, dict[str, int]]]:
     """shelf up, a reader logged in through the gateway, an author and two books in its data."""
-    config = shelf_stack_config(tmp_path, getattr(request, "param", ""))
+    config = load_config(shelf_config(tmp_path, getattr(request, "param", "")), environ={})
     stack = LocalStack(config)
     try:
         status = stack.up()
