@@ -477,32 +477,25 @@ def overhead_note(report: Report) -> str | None:
     )
 
 
+def _context(report: Report) -> dict[str, object]:
+    """What both templates are given."""
+    return {
+        "report": report,
+        "meta": report.meta,
+        "rows": table_rows(report),
+        "overhead_note": overhead_note(report),
+        "conditions": conditions_rows(report),
+        "variants": variant_table(report),
+    }
+
+
 def render_summary(report: Report) -> str:
-    return (
-        _environment()
-        .get_template("summary.md.j2")
-        .render(
-            report=report,
-            meta=report.meta,
-            rows=table_rows(report),
-            overhead_note=overhead_note(report),
-            conditions=conditions_rows(report),
-            variants=variant_table(report),
-        )
-    )
+    return _environment().get_template("summary.md.j2").render(_context(report))
 
 
 def render_html(report: Report) -> str:
     return (
         _environment()
         .get_template("index.html.j2")
-        .render(
-            report=report,
-            meta=report.meta,
-            rows=table_rows(report),
-            overhead_note=overhead_note(report),
-            figures=figures(report),
-            conditions=conditions_rows(report),
-            variants=variant_table(report),
-        )
+        .render(_context(report), figures=figures(report))
     )

@@ -41,6 +41,14 @@ PREWARM_INIT_MS = 280.0
 # host run-queue wait of the joined cold starts, in a run recorded by the local Lambda service
 HOST_WAIT_MS = [100.0 + i for i in range(11)]
 INVOCATIONS = 1000
+# the figures a report of this run draws, in page order
+FIGURES = (
+    "latency-cdf",
+    "latency-over-time",
+    "lambda-concurrency",
+    "db-connections",
+    "cost-vs-traffic",
+)
 
 
 def hdr_ms(values_us: list[int], percentile: float) -> float:

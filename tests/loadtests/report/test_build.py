@@ -17,6 +17,7 @@ from loadtests.report.raw import PATHS
 from tests.loadtests.report.synthetic import (
     COLD_INIT_MS,
     COLD_LATENCY_MS,
+    FIGURES,
     INVOCATIONS,
     PREWARM_INIT_MS,
     hdr_ms,
@@ -24,14 +25,6 @@ from tests.loadtests.report.synthetic import (
     lambda_reports,
     meta,
     write_synthetic,
-)
-
-FIGURES = (
-    "latency-cdf",
-    "latency-over-time",
-    "lambda-concurrency",
-    "db-connections",
-    "cost-vs-traffic",
 )
 
 

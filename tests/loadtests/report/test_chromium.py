@@ -14,7 +14,7 @@ import pytest
 from loadtests.report import build_report
 from loadtests.report.svg import LAMBDA_COLOR, MONOLITH_COLOR
 from tests.loadtests.report import png
-from tests.loadtests.report.synthetic import write_synthetic
+from tests.loadtests.report.synthetic import FIGURES, write_synthetic
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
@@ -22,13 +22,6 @@ CHROMIUM = shutil.which("chromium") or (
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="Debian's chromium is not installed (apt-get install -y chromium; `make setup` does)",
-)
-FIGURES = (
-    "latency-cdf",
-    "latency-over-time",
-    "lambda-concurrency",
-    "db-connections",
-    "cost-vs-traffic",
 )
 # Offline and quiet: no network services, no first-run, no GPU, a throwaway profile.
 FLAGS = (
