@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from loadtests.report.metrics import Latency
 from loadtests.report.raw import PATHS, OverheadProbe, PathName
@@ -43,6 +44,17 @@ class NetLatency:
 
 
 @dataclass(frozen=True)
+class Share:
+    """One part of the Lambda path's overhead (ms): the gateway's, or the Lambda service's."""
+
+    p50: float
+    p99: float
+
+    def to_json(self) -> dict[str, float]:
+        return {"p50": round(self.p50, 3), "p99": round(self.p99, 3)}
+
+
+@dataclass(frozen=True)
 class Overhead:
     """The harness's own cost on one path, over the run's probes (ms)."""
 
@@ -50,18 +62,22 @@ class Overhead:
     p50: float
     p99: float
     max: float
+    # Lambda path: "gateway" (round trip less the gateway's wait on the service) and
+    # "lambda_service" (that wait less the REPORT Duration), over the probes that have both
+    shares: dict[str, Share] = field(default_factory=dict)
 
     def net(self, latency: Latency) -> NetLatency:
         return NetLatency(
             p50=max(0.0, latency.p50 - self.p50), p99=max(0.0, latency.p99 - self.p99)
         )
 
-    def to_json(self) -> dict[str, float | int]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "probes": self.probes,
             "p50": round(self.p50, 3),
             "p99": round(self.p99, 3),
             "max": round(self.max, 3),
+            "shares": {name: share.to_json() for name, share in self.shares.items()},
         }
 
 
@@ -78,13 +94,26 @@ def overhead_of(differences: Iterable[float]) -> Overhead | None:
     )
 
 
+def share_of(values: Iterable[float]) -> Share | None:
+    ordered = sorted(values)
+    return Share(percentile(ordered, 50), percentile(ordered, 99)) if ordered else None
+
+
 def summarize_overhead(probes: Iterable[OverheadProbe]) -> dict[PathName, Overhead]:
     """Per path, the overhead of its probes; a path without probes is left out."""
     differences: dict[PathName, list[float]] = {path: [] for path in PATHS}
+    parts: dict[PathName, dict[str, list[float]]] = {path: {} for path in PATHS}
     for probe in probes:
         differences[probe.path].append(probe.through_ms - probe.inner_ms)
-    return {
-        path: summary
-        for path, values in differences.items()
-        if (summary := overhead_of(values)) is not None
-    }
+        if probe.integration_ms is not None:
+            split = parts[probe.path]
+            split.setdefault("gateway", []).append(probe.through_ms - probe.integration_ms)
+            split.setdefault("lambda_service", []).append(probe.integration_ms - probe.inner_ms)
+    summaries = {}
+    for path, values in differences.items():
+        summary = overhead_of(values)
+        if summary is None:
+            continue
+        shares = {name: s for name, v in parts[path].items() if (s := share_of(v)) is not None}
+        summaries[path] = replace(summary, shares=shares)
+    return summaries

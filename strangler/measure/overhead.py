@@ -76,6 +76,12 @@ def probes_of(
         if inner is None:
             continue
         probes.append(
-            OverheadProbe(t=probe.t, path=probe.path, through_ms=probe.through_ms, inner_ms=inner)
+            OverheadProbe(
+                t=probe.t,
+                path=probe.path,
+                through_ms=probe.through_ms,
+                inner_ms=inner,
+                integration_ms=line.integration_ms if probe.path == "lambda" else None,
+            )
         )
     return sorted(probes, key=lambda p: p.t)

@@ -193,6 +193,9 @@ class OverheadProbe(RawRecord):
     path: PathName
     through_ms: float
     inner_ms: float
+    # Lambda path: the gateway's wait on the Lambda service (its integrationLatency), which
+    # splits the overhead into the gateway's share and the Lambda service's
+    integration_ms: float | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,13 @@ import pytest
 
 from loadtests.report import build_report, write_raw
 from loadtests.report.metrics import Latency
-from loadtests.report.overhead import Overhead, overhead_of, percentile, summarize_overhead
+from loadtests.report.overhead import (
+    Overhead,
+    Share,
+    overhead_of,
+    percentile,
+    summarize_overhead,
+)
 from loadtests.report.raw import OVERHEAD, OverheadProbe, RawFormatError
 from tests.loadtests.report.synthetic import raw_run
 
@@ -44,6 +50,16 @@ def test_each_probe_counts_its_through_time_less_its_inner_time_per_path() -> No
     mono, lam = summary["monolith"], summary["lambda"]
     assert (mono.probes, mono.p50, mono.p99, mono.max) == (3, pytest.approx(0.3), 0.5, 0.5)
     assert (lam.probes, lam.p50, lam.p99, lam.max) == (2, 2.0, 3.0, 3.0)
+    assert (mono.shares, lam.shares) == ({}, {})  # no integration time: no split
+    split = summarize_overhead(
+        [
+            OverheadProbe(t=1, path="lambda", through_ms=4.0, inner_ms=1.0, integration_ms=2.5),
+            OverheadProbe(t=2, path="lambda", through_ms=5.0, inner_ms=1.0, integration_ms=2.0),
+        ]
+    )["lambda"]
+    assert (split.p50, split.p99) == (3.0, 4.0)
+    assert split.shares["gateway"] == Share(p50=1.5, p99=3.0)
+    assert split.shares["lambda_service"] == Share(p50=1.0, p99=1.5)
     assert summarize_overhead([probes[0]]).keys() == {"monolith"}
     assert summarize_overhead([]) == {}
     assert overhead_of([]) is None
@@ -63,15 +79,31 @@ def test_the_report_shows_each_paths_overhead_next_to_its_latency(tmp_path: Path
     run = raw_run()
     probes = [OverheadProbe(t=i, path="monolith", through_ms=1.3, inner_ms=1.2) for i in range(9)]
     probes.append(OverheadProbe(t=9, path="monolith", through_ms=1.7, inner_ms=1.2))
-    probes += [OverheadProbe(t=i, path="lambda", through_ms=0.9, inner_ms=0.4) for i in range(5)]
+    probes += [
+        OverheadProbe(t=i, path="lambda", through_ms=0.9, inner_ms=0.4, integration_ms=0.6)
+        for i in range(5)
+    ]
     run_dir = tmp_path / "run"
     write_raw(run_dir, run.__class__(**{**run.__dict__, "overhead": probes}))
     build_report(run_dir)
     doc = json.loads((run_dir / "report.json").read_text())
     mono, lam = doc["paths"]["monolith"], doc["paths"]["lambda"]
-    assert mono["harness_overhead_ms"] == {"probes": 10, "p50": 0.1, "p99": 0.5, "max": 0.5}
+    assert mono["harness_overhead_ms"] == {
+        "probes": 10,
+        "p50": 0.1,
+        "p99": 0.5,
+        "max": 0.5,
+        "shares": {},
+    }
     assert mono["net_latency_ms"] == {"p50": 0.9, "p99": 1.0}
-    assert lam["harness_overhead_ms"] == {"probes": 5, "p50": 0.5, "p99": 0.5, "max": 0.5}
+    assert lam["harness_overhead_ms"] == {
+        "probes": 5,
+        "p50": 0.5,
+        "p99": 0.5,
+        "max": 0.5,
+        # 0.9 - 0.6 ms in the gateway, 0.6 - 0.4 ms in the Lambda service
+        "shares": {"gateway": {"p50": 0.3, "p99": 0.3}, "lambda_service": {"p50": 0.2, "p99": 0.2}},
+    }
     assert lam["net_latency_ms"]["p50"] == pytest.approx(0.9)
     assert lam["net_latency_ms"]["p99"] == pytest.approx(lam["latency_ms"]["p99"] - 0.5)
 

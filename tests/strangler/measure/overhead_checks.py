@@ -37,6 +37,11 @@ def assert_overhead_probed(run_dir: Path, report: dict[str, Any], health_path: s
         load = [line for line in served if line["path"] not in (PROBE_PATH, health_path)]
         assert stats["requests"] == len(load), f"{path}: the probes were counted as requests"
 
+    # the Lambda path's overhead split: the gateway's share, the Lambda service's
+    shares = report["paths"]["lambda"]["harness_overhead_ms"]["shares"]
+    assert shares["gateway"]["p50"] > 0 and shares["lambda_service"]["p50"] > 0
+    assert report["paths"]["monolith"]["harness_overhead_ms"]["shares"] == {}
+
     served = _lines(run_dir / "work" / "lambda-routes.access.jsonl")
     probed = {line["lambdaRequestId"] for line in served if line["path"] == PROBE_PATH}
     invoked = {

@@ -34,8 +34,9 @@ def test_each_probe_keeps_what_of_its_round_trip_was_not_the_harness() -> None:
     assert probes_of(sent, served, durations) == [
         # the monolith path: the gateway's own wait on the monolith
         OverheadProbe(t=1.0, path="monolith", through_ms=5.0, inner_ms=3.5),
-        # the Lambda path: the function's REPORT Duration, not the gateway's wait on the service
-        OverheadProbe(t=2.0, path="lambda", through_ms=9.0, inner_ms=1.25),
+        # the Lambda path: the function's REPORT Duration, the gateway's wait on the service kept
+        # to tell the gateway's share from the service's
+        OverheadProbe(t=2.0, path="lambda", through_ms=9.0, inner_ms=1.25, integration_ms=7.0),
     ]
 
 
