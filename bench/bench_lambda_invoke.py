@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -25,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
+from lambda_process import start_service, stop_service
 from percentiles import percentile
 
 from infra.local.lambda_service.spec import (
@@ -32,8 +31,6 @@ from infra.local.lambda_service.spec import (
     ServiceConfig,
     ServiceSettings,
 )
-
-REPO = Path(__file__).resolve().parents[1]
 
 HANDLER = textwrap.dedent(
     """
@@ -99,16 +96,8 @@ def main() -> None:
         config = Path(tmp) / "service.json"
         config.write_text(ServiceConfig(settings=settings, functions=functions).model_dump_json())
         # A separate process, as under the gateway: the client must not share the GIL.
-        service = subprocess.Popen(
-            [sys.executable, "-m", "infra.local.lambda_service", "--config", str(config)],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        service, url, mode = start_service(config)
         try:
-            assert service.stdout is not None
-            ready = service.stdout.readline()
-            url, mode = ready.split(" at ")[1].split(" ", 1)
             through_api(url, 200)  # cold start + warm-up, not measured
             api = through_api(url, args.invokes)
             local = in_process(args.invokes, code)
@@ -116,9 +105,8 @@ def main() -> None:
             metrics = json.loads(urlopen(f"{url}/strangler/metrics").read())
             sandboxes = metrics["functions"]["bench"]["peak_concurrency"]
         finally:
-            service.send_signal(signal.SIGTERM)
-            service.wait(timeout=30)
-    print(f"warm invokes: {args.invokes}, {mode.strip()}")
+            stop_service(service)
+    print(f"warm invokes: {args.invokes}, (limits: {mode})")
     print(f"{'path':<22}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
     for name, samples in (("in-process handler", local), ("Invoke API (warm)", api)):
         print(

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from lambda_process import start_service, stop_service  # noqa: E402
 from peers import PeerMissing, serverless_offline, wait_for_port  # noqa: E402
 from percentiles import percentile  # noqa: E402
 from rawhttp import Connection, closed_loop, request_bytes  # noqa: E402
@@ -102,19 +103,8 @@ def start_ours(
     settings = ServiceSettings(port=0, log_dir=str(work / "lambda-logs"), enforce_limits=limits)
     config = work / "service.json"
     config.write_text(ServiceConfig(settings=settings, functions=(function,)).model_dump_json())
-    service = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.lambda_service", "--config", str(config)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    stack.callback(service.wait, 30)
-    stack.callback(service.terminate)
-    assert service.stdout is not None
-    ready = service.stdout.readline()
-    if " at " not in ready:
-        raise RuntimeError(f"the Lambda service did not start: {ready!r}")
-    lambda_url = ready.split(" at ")[1].split()[0]
+    service, lambda_url, _ = start_service(config)
+    stack.callback(stop_service, service)
     routes = work / "routes.json"
     table = {
         "version": 1,

@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,7 +38,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_init_duration import (
     FUNCTION,
-    REPO,
     Invoked,
     api_event,
     demo_token,
@@ -50,37 +47,10 @@ from bench_init_duration import (
     read_reports,
     wildrydes_database,
 )
+from lambda_process import start_service, stop_service
 from percentiles import percentile
 
 from infra.local.lambda_service.spec import ServiceConfig, ServiceSettings
-
-
-def start_service(config: Path) -> tuple[subprocess.Popen[str], str, str]:
-    """The Lambda service as its own process; returns it, its URL and its limits mode."""
-    service = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.lambda_service", "--config", str(config)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert service.stdout is not None
-    ready = service.stdout.readline()
-    if " at " not in ready:
-        service.wait(timeout=10)
-        raise SystemExit(f"the Lambda service did not start (exit {service.returncode})")
-    # "lambda service ready at <url> (limits: <mode>)"
-    url, mode = ready.strip().split(" at ", 1)[1].split(" ", 1)
-    return service, url, mode.removeprefix("(limits: ").removesuffix(")")
-
-
-def stop_service(service: subprocess.Popen[str]) -> None:
-    if service.poll() is None:
-        service.send_signal(signal.SIGTERM)
-        try:
-            service.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            service.kill()
-            service.wait()
 
 
 class Clients:
