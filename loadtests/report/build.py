@@ -287,6 +287,7 @@ def variant_column(
         db_connections_peak=lam.db_connections_peak,
         cost=cost,
         host=detail.samples.host,
+        overhead=lam.overhead,
     )
 
 

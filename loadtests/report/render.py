@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from loadtests.report.metrics import Latency
 from loadtests.report.model import PathReport, Report
+from loadtests.report.overhead import Overhead
 from loadtests.report.svg import (
     ACCENT_COLOR,
     LAMBDA_COLOR,
@@ -73,6 +74,12 @@ def _projected(projected: str, measured: str, is_projected: bool) -> str:
     return f"{projected} projected ({measured} measured)"
 
 
+def _overhead(overhead: Overhead | None) -> str:
+    if overhead is None:
+        return DASH
+    return f"{_ms(overhead.p50)} / {_ms(overhead.p99)} ({overhead.probes:,} probes)"
+
+
 def table_rows(report: Report) -> list[Row]:
     mono, lam, d = report.monolith, report.lambda_, report.detail
     inv = d.invocations
@@ -93,11 +100,6 @@ def table_rows(report: Report) -> list[Row]:
             _projected(_ms(value(lam.decision_latency)), _ms(value(lam.latency)), proj),
         )
 
-    def overhead(p: PathReport) -> str:
-        if p.overhead is None:
-            return DASH
-        return f"{_ms(p.overhead.p50)} / {_ms(p.overhead.p99)} ({p.overhead.probes:,} probes)"
-
     def net(p: PathReport) -> str:
         return DASH if (n := p.net_latency) is None else f"{_ms(n.p50)} / {_ms(n.p99)}"
 
@@ -110,7 +112,7 @@ def table_rows(report: Report) -> list[Row]:
         latency("Latency p99", lambda q: q.p99),
         latency("Latency p99.9", lambda q: q.p999),
         latency("Latency max", lambda q: q.max),
-        both("Harness overhead p50 / p99", overhead),
+        both("Harness overhead p50 / p99", lambda p: _overhead(p.overhead)),
         both("Latency p50 / p99 net of harness overhead", net),
         Row(
             "Cold starts",
@@ -244,6 +246,11 @@ def variant_table(report: Report) -> VariantTable | None:
             row("Latency p50", _ms(mono.latency.p50), lambda c: _latency(c, "p50")),
             row("Latency p90", _ms(mono.latency.p90), lambda c: _latency(c, "p90")),
             row("Latency p99", _ms(mono.latency.p99), lambda c: _latency(c, "p99")),
+            row(
+                "Harness overhead p50 / p99",
+                _overhead(mono.overhead),
+                lambda c: _overhead(c.overhead),
+            ),
             row("Cold starts", DASH, lambda c: f"{c.cold_starts:,}"),
             row("Init Duration p50, projected", DASH, _init),
             row("Throttled requests", DASH, lambda c: f"{c.throttles:,}"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from loadtests.cost.variants import VariantCost
 from loadtests.report.metrics import HostStats, Latency
+from loadtests.report.overhead import Overhead
 from loadtests.report.raw import LambdaReport
 from strangler_core.variants import Objective
 
@@ -40,6 +41,7 @@ class VariantColumn:
     db_connections_peak: int
     cost: VariantCost | None
     host: HostStats | None = None  # this variant's run's host: was it the bottleneck?
+    overhead: Overhead | None = None  # the harness's own, probed on this run's Lambda path
 
     @property
     def failure_rate(self) -> float:
@@ -77,6 +79,7 @@ class VariantColumn:
             "throttles": self.throttles,
             "db_connections_peak": self.db_connections_peak,
             "host_saturated": None if self.host is None else self.host.saturated,
+            "harness_overhead_ms": None if self.overhead is None else self.overhead.to_json(),
             "cost": None
             if cost is None
             else {

@@ -233,9 +233,12 @@ def _run_variants(
 
     def start_gateway(processes: ProcessTable, target: str, lambda_url: str) -> str:
         path = "monolith" if target == "monolith" else "lambda"
-        table = tables["monolith"]
+        table = with_probe_route(tables["monolith"], Integration.monolith(), utc_now())
         if path == "lambda":
-            table = apply_move(table, RouteMove(request.route, keys, target), utc_now())
+            table = apply_move(
+                tables["monolith"], RouteMove(request.route, keys, target), utc_now()
+            )
+            table = with_probe_route(table, Integration.aws_proxy(target), utc_now())
         work = processes.pid_dir.parent
         return _path_gateway(processes, work, path, table, {**status, "lambda": lambda_url}, config)
 
@@ -256,6 +259,7 @@ def _run_variants(
         run_load=run_load,
         copy_window=lambda src, dst, t0, t1: _copy_window(src, dst, t0, t1, "timestamp"),
         meta=meta,
+        access_log=_access_log,
     )
     for variant in request.variants:
         variants.run_variant(run, variant, run_dir, progress)

@@ -26,7 +26,7 @@ import os
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +40,7 @@ from infra.local.lambda_service.spec import ServiceConfig
 from loadtests.report.raw import (
     LAMBDA_REPORTS,
     META,
+    OVERHEAD,
     PREWARM_REPORTS,
     SAMPLES,
     VARIANT_SETTINGS,
@@ -49,6 +50,7 @@ from loadtests.report.raw import (
     write_lines,
 )
 from loadtests.samplers import Sampler
+from strangler.measure.prober import Prober
 from strangler.progress import Progress
 from strangler.stack.functions import function_spec, service_settings
 from strangler.stack.launch import lambda_service_argv_for
@@ -104,6 +106,8 @@ class VariantRun:
     """(path URLs, raw dir, sampler): the main run's load, once more."""
     copy_window: Callable[[Path, Path, float, float], None]
     meta: Callable[[FunctionConfig, dict[str, Any], float, float], dict[str, Any]]
+    access_log: Callable[[Path, str], Path]
+    """(work dir, path) -> the access log of that path's private gateway started in it."""
 
 
 def run_variant(run: VariantRun, variant: Variant, run_dir: Path, progress: Progress) -> Path:
@@ -139,13 +143,17 @@ def run_variant(run: VariantRun, variant: Variant, run_dir: Path, progress: Prog
                 daemon=True,
             )
             warmer.start()
+        quiet = threading.Lock()
         sampler = Sampler(
-            lambda_url=lambda_url, function=fn.name, database_url=run.database_url
+            lambda_url=lambda_url, function=fn.name, database_url=run.database_url, quiet=quiet
         ).start()
+        prober = Prober(gateways=urls, lambda_url=lambda_url, function=fn.name, quiet=quiet)
+        prober.start()
         started = time.time()
         try:
             run.run_load(urls, raw, sampler)
         finally:
+            prober.stop()
             samples = sampler.stop()
             stop.set()
             if warmer is not None:
@@ -155,9 +163,15 @@ def run_variant(run: VariantRun, variant: Variant, run_dir: Path, progress: Prog
         for name in ("gateway-monolith", "gateway-lambda", "lambda"):
             processes.stop(name)
     write_lines(raw / SAMPLES, samples)
+    own = prober.results(
+        {path: run.access_log(work, path) for path in urls}, log_dir / "reports.jsonl"
+    )
+    write_lines(raw / OVERHEAD, own.probes)
     window = here / "work" / "reports-window.jsonl"
     run.copy_window(log_dir / "reports.jsonl", window, opened, ended)
-    _split_reports(window, set(prewarm_ids), raw / LAMBDA_REPORTS, raw / PREWARM_REPORTS)
+    _split_reports(
+        window, set(prewarm_ids), own.invocations, raw / LAMBDA_REPORTS, raw / PREWARM_REPORTS
+    )
     write_json(raw / META, run.meta(fn, status, started, ended))
     return here
 
@@ -239,11 +253,15 @@ def _prewarm_every(
             continue  # a missed pre-warm is a colder next minute, as on AWS; not a failed run
 
 
-def _split_reports(source: Path, prewarm: set[str], load_file: Path, prewarm_file: Path) -> None:
+def _split_reports(
+    source: Path, prewarm: set[str], probes: Collection[str], load_file: Path, prewarm_file: Path
+) -> None:
+    """The window's REPORTs: the load's, the pre-warm events' apart, the overhead probes' out."""
     with source.open() as lines, load_file.open("w") as ours, prewarm_file.open("w") as warm:
         for line in lines:
             request_id = json.loads(line).get("request_id")
-            (warm if request_id in prewarm else ours).write(line)
+            if request_id not in probes:
+                (warm if request_id in prewarm else ours).write(line)
 
 
 def _limits(lambda_url: str) -> str:

@@ -53,3 +53,20 @@ def assert_overhead_probed(run_dir: Path, report: dict[str, Any], health_path: s
     assert probed and not probed & reports, "the probes' invocations are in the run's REPORTs"
     assert reports == invoked
     assert report["paths"]["lambda"]["invocations"] == len(invoked)
+
+
+def assert_variant_probed(run_dir: Path, column: dict[str, Any]) -> None:
+    """A variant's column shows its own run's harness overhead, and its probes' invocations
+    are neither in its REPORTs nor in its pre-warm REPORTs."""
+    overhead = column["harness_overhead_ms"]
+    assert overhead is not None and overhead["probes"] >= 1, column["name"]
+    assert 0 < overhead["p50"] < column["measured_latency_ms"]["p50"]
+    here = run_dir / "variants" / column["name"]
+    served = _lines(here / "work" / "lambda-routes.access.jsonl")
+    probed = {line["lambdaRequestId"] for line in served if line["path"] == PROBE_PATH}
+    recorded = {
+        line["request_id"]
+        for name in ("lambda_reports.jsonl", "prewarm_reports.jsonl")
+        for line in _lines(here / "raw" / name)
+    }
+    assert probed and not probed & recorded

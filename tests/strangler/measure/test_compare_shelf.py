@@ -21,7 +21,7 @@ from strangler.stack.local import LocalStack
 from strangler_core.config import Config, load_config
 from strangler_core.traffic import read_captured
 from tests.strangler.http_json import send
-from tests.strangler.measure.overhead_checks import assert_overhead_probed
+from tests.strangler.measure.overhead_checks import assert_overhead_probed, assert_variant_probed
 from tests.strangler.stack_config import shelf_config
 
 pytestmark = pytest.mark.stack
@@ -192,6 +192,7 @@ def test_compare_runs_variants_side_by_side_and_names_the_cheapest_meeting_the_o
     assert shelf.compare(tmp_path, *args, *variants) == 0
 
     report = _report(tmp_path)
+    lam = report["paths"]["lambda"]
     (run_dir,) = (tmp_path / "reports").iterdir()
     section = report["variants"]
     columns = {c["name"]: c for c in section["columns"]}
@@ -200,6 +201,10 @@ def test_compare_runs_variants_side_by_side_and_names_the_cheapest_meeting_the_o
     for column in columns.values():
         assert column["requests"] > 0 and column["failures"] == 0
         assert column["cost"]["usd_per_month"] > 0
+    # the harness's own overhead, probed in each variant's run too
+    assert columns["configured"]["harness_overhead_ms"] == lam["harness_overhead_ms"]
+    for name in ("m1024", "warm2x1m"):
+        assert_variant_probed(run_dir, columns[name])
     # each variant ran as its own function, same code, its own configuration
     meta = json.loads((run_dir / "variants" / "m1024" / "raw" / "meta.json").read_text())
     assert (meta["lambda"]["function"], meta["lambda"]["memory_mb"]) == ("shelf-m1024", 1024)
@@ -219,6 +224,9 @@ def test_compare_runs_variants_side_by_side_and_names_the_cheapest_meeting_the_o
     summary = (run_dir / "summary.md").read_text()
     assert f"**Which variant pays:** {section['verdict']['text']}" in summary.splitlines()
     assert "| Metric | Monolith | configured | m1024 | warm2x1m |" in summary.splitlines()
+    assert (
+        sum(line.startswith("| Harness overhead p50 / p99 |") for line in summary.splitlines()) == 2
+    )
     page = (run_dir / "index.html").read_text()
     assert '<table id="variants">' in page and '<th class="num">warm2x1m</th>' in page
     # each variant's service was stopped after its run: none of its sandboxes is left
