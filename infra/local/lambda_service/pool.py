@@ -1,11 +1,13 @@
 """The sandboxes of every function: reuse, admission, idle reaping and provisioned concurrency.
 
 One lock guards the books (which sandbox is idle, busy or starting); processes are started,
-waited for and stopped outside it, so a slow init never blocks other invocations.
+waited for and stopped outside it, so a slow init never blocks other invocations. Provisioned
+sandboxes are started and waited for on the service's event loop, like any other.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterable
@@ -66,6 +68,7 @@ class SandboxPool:
         self.settings = settings
         self._functions = {spec.name: _Function(spec) for spec in functions}
         self._runtime = runtime
+        self._loop = runtime.loop
         self._limits = limits
         self._lock = threading.Lock()
         self._all: set[Sandbox] = set()
@@ -135,8 +138,9 @@ class SandboxPool:
         sandbox.stop(grace_s=0)
         return fresh
 
-    def release(self, sandbox: Sandbox) -> None:
-        """Return a sandbox after an invocation that left it healthy."""
+    def release(self, sandbox: Sandbox) -> bool:
+        """Return a sandbox after an invocation that left it healthy; False when it cannot
+        be reused (gone, or the service stopping): the caller discards it."""
         with self._lock:
             fn = self._functions[sandbox.spec.name]
             fn.busy.discard(sandbox)
@@ -144,8 +148,7 @@ class SandboxPool:
             if keep:
                 sandbox.last_used = time.monotonic()
                 fn.idle.append(sandbox)
-        if not keep:
-            self.discard(sandbox)
+        return keep
 
     def discard(self, sandbox: Sandbox) -> None:
         """Forget a sandbox (timed out, crashed, failed init) and stop its process."""
@@ -156,7 +159,7 @@ class SandboxPool:
 
     def start(self) -> None:
         """Start provisioned sandboxes (waiting for their init) and the reaper thread."""
-        failures = [error for error in self._provision_all(wait=True) if error is not None]
+        failures = [e for e in self._loop.run(self._provision_all()) if e is not None]
         if failures:
             raise ProcessError("provisioned concurrency failed to start: " + "; ".join(failures))
         interval = max(0.02, min(1.0, self.settings.idle_timeout_s / 4))
@@ -182,7 +185,8 @@ class SandboxPool:
     def _reap_loop(self, interval: float) -> None:
         while not self._stop_event.wait(interval):
             self.reap_idle()
-            self._provision_all(wait=False)
+            for sandbox in self._to_provision():
+                asyncio.run_coroutine_threadsafe(self._provision(sandbox), self._loop.loop)
 
     def reap_idle(self) -> int:
         """Stop on-demand sandboxes idle for longer than idle_timeout_s; returns how many."""
@@ -201,7 +205,8 @@ class SandboxPool:
             sandbox.stop()
         return len(expired)
 
-    def _provision_all(self, *, wait: bool) -> list[str | None]:
+    def _to_provision(self) -> list[Sandbox]:
+        """New provisioned sandboxes wherever a function has fewer than it is configured for."""
         now = time.monotonic()
         with self._lock:
             if self._stopped:
@@ -214,34 +219,21 @@ class SandboxPool:
                     sandbox = self._new_sandbox(fn.spec, provisioned=True)
                     fn.provisioned.add(sandbox)
                     todo.append(sandbox)
-        if not wait:
-            for sandbox in todo:
-                threading.Thread(target=self._provision, args=(sandbox,), daemon=True).start()
-            return []
-        results: list[str | None] = [None] * len(todo)
+        return todo
 
-        def run(index: int, sandbox: Sandbox) -> None:
-            results[index] = self._provision(sandbox)
+    async def _provision_all(self) -> list[str | None]:
+        return list(await asyncio.gather(*(self._provision(s) for s in self._to_provision())))
 
-        threads = [
-            threading.Thread(target=run, args=(i, s), daemon=True) for i, s in enumerate(todo)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return results
-
-    def _provision(self, sandbox: Sandbox) -> str | None:
+    async def _provision(self, sandbox: Sandbox) -> str | None:
         """Start one provisioned sandbox; None on success, else what went wrong."""
         try:
-            sandbox.start()
+            await self._loop.offload(sandbox.start)
         except ProcessError as exc:
-            self._provision_failed(sandbox)
+            await self._loop.offload(self._provision_failed, sandbox)
             return str(exc)
-        outcome = sandbox.wait_ready(provisioned_init_limit_s(sandbox.spec.timeout_s))
+        outcome = await sandbox.ready(provisioned_init_limit_s(sandbox.spec.timeout_s))
         if outcome.status is not InitStatus.READY:
-            self._provision_failed(sandbox)
+            await self._loop.offload(self._provision_failed, sandbox)
             return f"{sandbox.spec.name}: init {outcome.status.value} (see {sandbox.log.path})"
         with self._lock:
             fn = self._functions[sandbox.spec.name]
@@ -250,7 +242,7 @@ class SandboxPool:
                 sandbox.last_used = time.monotonic()
                 fn.idle.append(sandbox)
         if not keep:
-            self.discard(sandbox)
+            await self._loop.offload(self.discard, sandbox)
         return None
 
     def _provision_failed(self, sandbox: Sandbox) -> None:

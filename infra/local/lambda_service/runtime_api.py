@@ -1,6 +1,6 @@
 """The Lambda Runtime API (2018-06-01) that sandboxes poll.
 
-One server thread listens on one port per sandbox and knows the sandbox by the port a
+One event loop listens on one port per sandbox and knows the sandbox by the port a
 connection arrived on: awslambdaric reads only ``AWS_LAMBDA_RUNTIME_API=host:port`` and builds
 the paths itself, so the port is the only thing that can carry a sandbox's identity. A port is
 no secret, so each connection is first checked to come from the sandbox's own process
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import selectors
 import socket
 import threading
 from collections.abc import Callable
@@ -22,7 +21,8 @@ from typing import Protocol
 from strangler_core.http1 import HttpProtocolError, response_head
 
 from . import faults, peer
-from .httputil import FastHandler
+from .httputil import Http1Connection, Request
+from .loop import ServiceLoop
 
 PREFIX = "/2018-06-01/runtime"
 NEXT_PATH = f"{PREFIX}/invocation/next"
@@ -68,14 +68,9 @@ class RuntimeBackend(Protocol):
         ...
 
     def next_invocation(self, deliver: Callable[[Invocation | None], None]) -> None:
-        """Park the runtime's ``/next``; returns at once. ``deliver`` is called once: with the
-        next event (by the invoking thread, which writes it straight to the runtime's socket),
-        or with None when the sandbox stops (the runtime gets 410).
-
-        The connection's thread goes straight back to reading the socket, where the runtime's
-        result arrives: a thread that waited for the delivery instead would be woken once
-        more on every warm invoke (a GIL hand-off and a futex wake-up, for nothing).
-        """
+        """Park the runtime's ``/next``; returns at once (it is called on the event loop).
+        ``deliver`` is called once, from any thread: with the next event, or with None when
+        the sandbox stops (the runtime gets 410)."""
         ...
 
     def post_response(self, request_id: str, body: bytes) -> bool:
@@ -91,31 +86,32 @@ def _error_body(error_type: str, message: str) -> bytes:
     return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
 
 
-class _RuntimeHandler(FastHandler):
-    @property
-    def backend(self) -> RuntimeBackend:
-        return self.server.backend  # type: ignore[attr-defined]
+class _RuntimeConnection(Http1Connection):
+    """One runtime's connection (awslambdaric keeps it open for every invocation)."""
 
-    def do_GET(self) -> None:
-        if self.path != NEXT_PATH:
-            self.reply(404, _error_body("NotFound", self.path), _JSON)
-            return
-        if not self.close_connection:
-            self.backend.next_invocation(self._deliver)
-            return
-        # The runtime closes after this answer: the socket stays open until it is written.
-        sent = threading.Event()
+    def __init__(
+        self, backend: RuntimeBackend, loop: ServiceLoop, open_set: set[Http1Connection]
+    ) -> None:
+        super().__init__(open_set)
+        self.backend = backend
+        self._loop = loop
 
-        def deliver_then_close(invocation: Invocation | None) -> None:
-            try:
-                self._deliver(invocation)
-            finally:
-                sent.set()
-
-        self.backend.next_invocation(deliver_then_close)
-        sent.wait()
+    def handle(self, request: Request) -> None:
+        if request.method == "GET":
+            if request.path != NEXT_PATH:
+                self.reply(404, _error_body("NotFound", request.path), _JSON)
+            else:
+                self.backend.next_invocation(self._deliver)
+        elif request.method == "POST":
+            self._post(request)
+        else:
+            self.reply(501, _error_body("NotImplemented", request.method), _JSON)
 
     def _deliver(self, invocation: Invocation | None) -> None:
+        """The parked ``/next``'s answer, from whichever thread has it."""
+        self._loop.call(lambda: self._answer_next(invocation))
+
+    def _answer_next(self, invocation: Invocation | None) -> None:
         if invocation is None:
             self.close_connection = True
             self.reply(410, _error_body("SandboxShutdown", "sandbox is stopping"), _JSON)
@@ -128,16 +124,16 @@ class _RuntimeHandler(FastHandler):
         else:
             super().protocol_error(error)
 
-    def do_POST(self) -> None:
-        body = self.body
-        error_type = self.request_headers.get(ERROR_TYPE_HEADER)
-        if self.path == INIT_ERROR_PATH:
+    def _post(self, request: Request) -> None:
+        body = request.body
+        error_type = request.headers.get(ERROR_TYPE_HEADER)
+        if request.path == INIT_ERROR_PATH:
             self.backend.post_init_error(body, error_type)
             self.reply(202, _ACCEPTED, _JSON)
             return
-        match = _RESULT_RE.match(self.path)
+        match = _RESULT_RE.match(request.path)
         if match is None:
-            self.reply(404, _error_body("NotFound", self.path), _JSON)
+            self.reply(404, _error_body("NotFound", request.path), _JSON)
             return
         request_id, kind = match.groups()
         if kind == "response" and len(body) > faults.MAX_RESPONSE_BYTES:
@@ -158,13 +154,6 @@ class _RuntimeHandler(FastHandler):
             self.reply(400, _error_body("InvalidRequestID", f"unknown id {request_id}"), _JSON)
 
 
-class _ConnectionContext:
-    """Stands in for socketserver's server object: the handler needs only the backend."""
-
-    def __init__(self, backend: RuntimeBackend) -> None:
-        self.backend = backend
-
-
 _FORBIDDEN_BODY = _error_body("AccessDenied", "only this sandbox's runtime may use its Runtime API")
 _FORBIDDEN = (
     response_head(
@@ -181,78 +170,87 @@ _FORBIDDEN = (
 
 
 class RuntimeApiServer:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    """Every sandbox's port on one event loop: the service's (``loop``), or one of its own."""
+
+    def __init__(self, host: str = "127.0.0.1", loop: ServiceLoop | None = None) -> None:
         self.host = host
         # Where the kernel cannot name a connection's process (not Linux), nothing is checked.
         self.guard = "peer-process" if peer.guard_available() else "none"
-        self._selector = selectors.DefaultSelector()
+        self._own_loop = loop is None
+        self.loop = loop or ServiceLoop()
+        # touched on the loop's thread only
         self._listeners: dict[int, socket.socket] = {}
-        self._lock = threading.Lock()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._thread: threading.Thread | None = None
-        self._stopping = False
+        self._connections: set[Http1Connection] = set()
 
     def start(self) -> None:
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
-        self._thread = threading.Thread(target=self._accept_loop, name="runtime-api", daemon=True)
-        self._thread.start()
+        if self._own_loop:
+            self.loop.start()
 
     def listen(self, backend: RuntimeBackend) -> int:
-        """Open a port for one sandbox and return it."""
+        """Open a port for one sandbox and return it (from any thread)."""
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind((self.host, 0))
         listener.listen(16)
         listener.setblocking(False)
         port = int(listener.getsockname()[1])
-        with self._lock:
-            self._listeners[port] = listener
-            self._selector.register(listener, selectors.EVENT_READ, backend)
+        # a runtime that connects before the loop watches the port waits in the backlog
+        self.loop.call(lambda: self._watch(port, listener, backend))
         return port
 
     def unlisten(self, port: int) -> None:
-        with self._lock:
-            listener = self._listeners.pop(port, None)
-            if listener is not None:
-                self._selector.unregister(listener)
-        if listener is not None:
-            listener.close()
+        self.loop.call(lambda: self._unwatch(port))
 
     def stop(self) -> None:
-        self._stopping = True
-        self._wake_w.send(b"x")
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        for port in list(self._listeners):
-            self.unlisten(port)
-        self._selector.close()
-        self._wake_r.close()
-        self._wake_w.close()
+        if not self.loop.running:
+            return
+        done = threading.Event()
 
-    def _accept_loop(self) -> None:
-        while not self._stopping:
-            for key, _ in self._selector.select():
-                if key.data is None:
-                    continue
-                try:
-                    conn, addr = key.fileobj.accept()  # type: ignore[union-attr]
-                except (BlockingIOError, OSError):
-                    # The listener was closed by unlisten between select and accept.
-                    continue
-                conn.setblocking(True)
-                threading.Thread(
-                    target=self._serve, args=(conn, addr, key.data), daemon=True
-                ).start()
+        def close_all() -> None:
+            for port in list(self._listeners):
+                self._unwatch(port)
+            for connection in list(self._connections):
+                connection.transport.abort()
+            done.set()
 
-    def _serve(self, conn: socket.socket, addr: tuple[str, int], backend: RuntimeBackend) -> None:
-        try:
-            if self.guard == "peer-process" and not _from_runtime(conn, backend):
-                _refuse(conn)
+        self.loop.call(close_all)
+        done.wait(5)
+        if self._own_loop:
+            self.loop.stop()
+
+    def _watch(self, port: int, listener: socket.socket, backend: RuntimeBackend) -> None:
+        self._listeners[port] = listener
+        self.loop.loop.add_reader(listener.fileno(), self._accept, listener, backend)
+
+    def _unwatch(self, port: int) -> None:
+        listener = self._listeners.pop(port, None)
+        if listener is not None:
+            self.loop.loop.remove_reader(listener.fileno())
+            listener.close()
+
+    def _accept(self, listener: socket.socket, backend: RuntimeBackend) -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # BlockingIOError: nothing more to accept
                 return
-            _RuntimeHandler(conn, addr, _ConnectionContext(backend))  # type: ignore[arg-type]
+            self.loop.loop.create_task(self._admit(conn, backend))
+
+    async def _admit(self, conn: socket.socket, backend: RuntimeBackend) -> None:
+        """The peer check (blocking: the process may still be starting), then the connection
+        joins the loop; any other process gets 403."""
+        try:
+            if self.guard == "peer-process" and not await self.loop.offload(
+                _from_runtime, conn, backend
+            ):
+                await self.loop.offload(_refuse, conn)
+                conn.close()
+                return
+            conn.setblocking(False)
+            await self.loop.loop.connect_accepted_socket(
+                lambda: _RuntimeConnection(backend, self.loop, self._connections), conn
+            )
         except OSError:
             # A sandbox killed mid-request (timeout, crash, shutdown) resets its connection.
-            pass
-        finally:
             conn.close()
 
 
@@ -264,6 +262,7 @@ def _from_runtime(conn: socket.socket, backend: RuntimeBackend) -> bool:
 def _refuse(conn: socket.socket) -> None:
     """403, then close without reading the request; what it sent is drained first, or the
     close would reset the connection before the answer is read."""
+    conn.setblocking(True)
     conn.sendall(_FORBIDDEN)
     conn.shutdown(socket.SHUT_WR)
     conn.settimeout(_DRAIN_S)

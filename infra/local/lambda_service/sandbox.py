@@ -2,12 +2,14 @@
 
 The sandbox is the Runtime API backend for its own port: the runtime's first ``/next`` marks
 the end of init, each ``/next`` then hands over one event and the runtime's ``/response`` or
-``/error`` wakes the invoking thread. A waiter thread notices the process exiting, so a crash
+``/error`` wakes the invocation waiting on the event loop (``ready`` and ``run`` are
+coroutines of the service's loop). A waiter thread notices the process exiting, so a crash
 mid-invocation fails that invocation at once instead of waiting for the timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
 import os
@@ -157,6 +159,8 @@ class Sandbox:
         self._process: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
         self._cond = threading.Condition()
+        self._loop = runtime.loop
+        self._waiter: asyncio.Future[None] | None = None  # the loop's coroutine waiting
         self._started_at = 0.0
         self._init_ms: float | None = None
         self._init_sample: InitSample | None = None
@@ -208,7 +212,7 @@ class Sandbox:
             )
             with self._cond:
                 self._process = process
-                self._cond.notify_all()  # a runtime_pid() waiting for it
+                self._notify()  # a runtime_pid() waiting for it
         except OSError as exc:
             self._cleanup()
             raise ProcessError(
@@ -222,16 +226,41 @@ class Sandbox:
                 self._cgroup.add(self._process.pid)
         threading.Thread(target=self._wait_exit, name=f"sandbox-{self.id}", daemon=True).start()
 
-    def wait_ready(self, timeout_s: float) -> InitOutcome:
+    async def _until(self, done: Callable[[], bool], timeout_s: float) -> None:
+        """Wait on the loop until ``done()`` (checked under the lock) or ``timeout_s``."""
+        loop = self._loop.loop
+        deadline = loop.time() + timeout_s
+        while True:
+            with self._cond:
+                if done():
+                    return
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return
+                waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(remaining, self._loop.wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+
+    def _notify(self) -> None:
+        """The state changed: wake whoever waits for it (caller holds the lock)."""
+        self._cond.notify_all()
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            self._loop.wake(waiter)
+
+    async def ready(self, timeout_s: float) -> InitOutcome:
+        await self._until(
+            lambda: (
+                self._init_ms is not None
+                or self._init_error is not None
+                or self._returncode is not None
+            ),
+            timeout_s,
+        )
         with self._cond:
-            self._cond.wait_for(
-                lambda: (
-                    self._init_ms is not None
-                    or self._init_error is not None
-                    or self._returncode is not None
-                ),
-                timeout_s,
-            )
             elapsed = (time.monotonic() - self._started_at) * 1000
             if self._init_ms is not None:
                 return InitOutcome(InitStatus.READY, self._init_ms, sample=self._init_sample)
@@ -242,18 +271,21 @@ class Sandbox:
                 return InitOutcome(InitStatus.EXITED, elapsed, returncode=self._returncode)
         return InitOutcome(InitStatus.TIMEOUT, elapsed)
 
-    def invoke(self, invocation: Invocation, timeout_s: float) -> InvokeOutcome:
+    async def run(self, invocation: Invocation, timeout_s: float) -> InvokeOutcome:
         with self._cond:
             started = time.monotonic()
-            if self._returncode is None:
+            running = self._returncode is None
+            if running:
                 self._result = None
                 self._current_id = invocation.request_id
                 self._pending = invocation
                 if self._deliver is not None:
                     self._send_pending()
-                self._cond.wait_for(
-                    lambda: self._result is not None or self._returncode is not None, timeout_s
-                )
+        if running:
+            await self._until(
+                lambda: self._result is not None or self._returncode is not None, timeout_s
+            )
+        with self._cond:
             duration_ms = (time.monotonic() - started) * 1000
             self._current_id = None
             self._pending = None
@@ -303,7 +335,7 @@ class Sandbox:
         with self._cond:
             self._closed = True
             self._refuse_parked()
-            self._cond.notify_all()
+            self._notify()
         if self._process is not None:
             self._signal(signal.SIGTERM)
             try:
@@ -313,7 +345,7 @@ class Sandbox:
         self._cleanup()
         self.log.close()
 
-    # -- RuntimeBackend, called from the Runtime API's connection threads --
+    # -- RuntimeBackend, called on the loop (runtime_pid: in a thread, it may wait) --
 
     def runtime_pid(self) -> int | None:
         with self._cond:
@@ -333,7 +365,7 @@ class Sandbox:
                 self._refuse_parked()
             elif self._pending is not None:
                 self._send_pending()
-            self._cond.notify_all()
+            self._notify()
 
     def _end_init(self, init_ms: float) -> None:
         """Record what the kernel says about the init; the handler gets the memory's share."""
@@ -368,7 +400,6 @@ class Sandbox:
         # the waiter thread reports the exit and the invocation fails with Runtime.ExitError.
         with contextlib.suppress(OSError):
             deliver(invocation)
-        self._cond.notify_all()
 
     def post_response(self, request_id: str, body: bytes) -> bool:
         return self._post(request_id, (InvokeStatus.OK, body, None))
@@ -379,14 +410,14 @@ class Sandbox:
     def post_init_error(self, body: bytes, error_type: str | None) -> None:
         with self._cond:
             self._init_error = (body, error_type_of(body, error_type))
-            self._cond.notify_all()
+            self._notify()
 
     def _post(self, request_id: str, result: tuple[InvokeStatus, bytes, str | None]) -> bool:
         with self._cond:
             if request_id != self._current_id or self._result is not None:
                 return False
             self._result = result
-            self._cond.notify_all()
+            self._notify()
             return True
 
     # -- process lifetime --
@@ -407,7 +438,7 @@ class Sandbox:
             self._returncode = returncode
             self._closed = True
             self._deliver = None  # the runtime's connection went with its process
-            self._cond.notify_all()
+            self._notify()
         self._cleanup()
         self._on_exit(self)
 

@@ -1,7 +1,9 @@
 """The local Lambda service: functions, their sandboxes, logs, and the Invoke API server.
 
 ``LambdaService(settings, functions).start()`` returns once the Invoke API listens and every
-provisioned sandbox is initialised; ``stop()`` stops every sandbox it started.
+provisioned sandbox is initialised; ``stop()`` stops every sandbox it started. Invocations
+run on the service's event loop (``invoke_async``), the Invoke and Runtime APIs with them;
+``invoke`` is the same path for a caller in another thread (the Event queue's workers).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +28,7 @@ from . import faults
 from .async_invoker import AsyncInvocations
 from .async_policy import RetryPolicy
 from .destinations import FailureSink, LocalDeadLetters
-from .errors import FunctionNotFoundError, RequestTooLargeError
+from .errors import FunctionNotFoundError, RequestTooLargeError, ServiceStoppedError
 from .event_queue import EventQueue
 from .invoke_api import InvokeApiServer
 from .limits import Limits
@@ -40,6 +43,7 @@ from .logformat import (
     timeout_message,
 )
 from .logs import ReportSink
+from .loop import ServiceLoop
 from .pool import SandboxPool
 from .projection import InitSample
 from .result import InvokeResult
@@ -72,7 +76,8 @@ class LambdaService:
         self.settings = settings
         self.functions = {f.name: f for f in validate_functions(settings, functions).functions}
         self.limits = Limits(settings.enforce_limits)
-        self._runtime = RuntimeApiServer(settings.host)
+        self._loop = ServiceLoop()
+        self._runtime = RuntimeApiServer(settings.host, self._loop)
         self._pool = SandboxPool(
             settings, self.functions.values(), runtime=self._runtime, limits=self.limits
         )
@@ -93,13 +98,12 @@ class LambdaService:
 
     def start(self) -> LambdaService:
         self._reports = ReportSink(Path(self.settings.log_dir))
-        self._runtime.start()
+        self._loop.start()
         try:
             self._pool.start()
             self._events = self._async_invocations()
             self._events.start()
-            self._api = InvokeApiServer(self, self.settings.host, self.settings.port)
-            self._api.start()
+            self._api = InvokeApiServer(self, self._loop, self.settings.host, self.settings.port)
         except BaseException:
             self.stop()
             raise
@@ -113,6 +117,7 @@ class LambdaService:
             self._events.stop()
         self._pool.stop()
         self._runtime.stop()
+        self._loop.stop()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
         if self._reports is not None:
@@ -169,7 +174,15 @@ class LambdaService:
                 f"Request must be smaller than {MAX_SYNC_PAYLOAD} bytes for the Invoke operation"
             )
 
-    def invoke(
+    def invoke(self, name: str, payload: bytes, *, request_id: str | None = None) -> InvokeResult:
+        """``invoke_async`` from a thread other than the loop's (the Event queue's workers);
+        waits for its result."""
+        try:
+            return self._loop.run(self.invoke_async(name, payload, request_id=request_id))
+        except CancelledError:  # the loop stopped under it
+            raise ServiceStoppedError("the Lambda service is stopping") from None
+
+    async def invoke_async(
         self,
         name: str,
         payload: bytes,
@@ -199,11 +212,11 @@ class LambdaService:
             if clock is not None:
                 clock.init_start = time.time()
             try:
-                sandbox.start()
+                await self._loop.offload(sandbox.start)
             except BaseException:
-                self._pool.discard(sandbox)
+                await self._loop.offload(self._pool.discard, sandbox)
                 raise
-            init = sandbox.wait_ready(self.settings.init_timeout_s)
+            init = await sandbox.ready(self.settings.init_timeout_s)
             self._pool.mark_started(sandbox)
             if clock is not None:
                 clock.init_ms = init.init_ms
@@ -211,9 +224,9 @@ class LambdaService:
                 # Lambda suppresses an init past its limit and runs it again at the first
                 # invoke, inside the function's timeout (the invoke phase starts here).
                 suppressed_init_ms = init.init_ms
-                sandbox = self._rerun_init(sandbox, init)
+                sandbox = await self._rerun_init(sandbox, init)
             elif init.status is not InitStatus.READY:
-                result = self._init_failed(sandbox, request_id, init, log_tail)
+                result = await self._init_failed(sandbox, request_id, init, log_tail)
                 self._trace(clock, sandbox, result, None, None)
                 return result
             else:
@@ -229,7 +242,7 @@ class LambdaService:
             trace_id=trace_id,
             client_context=client_context,
         )
-        result = self._run(
+        result = await self._run(
             sandbox,
             invocation,
             init_ms,
@@ -241,14 +254,14 @@ class LambdaService:
         self._trace(clock, sandbox, result, invoke_start, result.duration_ms)
         return result
 
-    def _rerun_init(self, sandbox: Sandbox, init: InitOutcome) -> Sandbox:
+    async def _rerun_init(self, sandbox: Sandbox, init: InitOutcome) -> Sandbox:
         """A fresh sandbox in the place of one whose init passed the limit, started again."""
-        fresh = self._pool.replace(sandbox)
+        fresh = await self._loop.offload(self._pool.replace, sandbox)
         fresh.log.write_lines([init_report_line(init.init_ms, "timeout")])
         try:
-            fresh.start()
+            await self._loop.offload(fresh.start)
         except BaseException:
-            self._pool.discard(fresh)
+            await self._loop.offload(self._pool.discard, fresh)
             raise
         return fresh
 
@@ -301,7 +314,7 @@ class LambdaService:
             "async": {} if self._events is None else self._events.metrics(),
         }
 
-    def _run(
+    async def _run(
         self,
         sandbox: Sandbox,
         invocation: Invocation,
@@ -318,9 +331,9 @@ class LambdaService:
         sandbox.log.write_lines([start_line(request_id)])
         lines: list[str] = []
         if suppressed_init_ms is None:
-            outcome, keep = sandbox.invoke(invocation, spec.timeout_s), True
+            outcome, keep = await sandbox.run(invocation, spec.timeout_s), True
         else:
-            outcome, keep = self._invoke_after_reinit(sandbox, invocation, lines)
+            outcome, keep = await self._invoke_after_reinit(sandbox, invocation, lines)
         if outcome.error_type == faults.RESPONSE_TOO_LARGE:
             keep = False  # the runtime exits once Lambda refused its response
         max_memory = sandbox.max_memory_mb()
@@ -329,7 +342,7 @@ class LambdaService:
         if outcome.status is InvokeStatus.TIMEOUT:
             # AWS reports a timed-out invoke at the timeout itself: 3000.00 ms, billed 3000.
             outcome = replace(outcome, duration_ms=spec.timeout_s * 1000)
-            sandbox.kill()
+            await self._loop.offload(sandbox.kill)
             when = datetime.now(UTC)
             lines.append(timeout_message(when, request_id, spec.timeout_s))
             body = faults.timeout_body(when, request_id, spec.timeout_s)
@@ -357,10 +370,9 @@ class LambdaService:
         self._pool.metrics_of(spec.name).count_invocation(
             cold=cold, error=failed, timeout=outcome.status is InvokeStatus.TIMEOUT
         )
-        if keep and outcome.status in (InvokeStatus.OK, InvokeStatus.ERROR):
-            self._pool.release(sandbox)
-        else:
-            self._pool.discard(sandbox)
+        kept = keep and outcome.status in (InvokeStatus.OK, InvokeStatus.ERROR)
+        if not (kept and self._pool.release(sandbox)):
+            await self._loop.offload(self._pool.discard, sandbox)
         return InvokeResult(
             request_id=request_id,
             payload=body,
@@ -372,15 +384,15 @@ class LambdaService:
         )
 
     @staticmethod
-    def _invoke_after_reinit(
+    async def _invoke_after_reinit(
         sandbox: Sandbox, invocation: Invocation, lines: list[str]
     ) -> tuple[InvokeOutcome, bool]:
         """The re-run init, then the handler, both within the function's timeout; the outcome
         (Duration covers both, as AWS reports a suppressed init) and whether the sandbox stays."""
         timeout_s = sandbox.spec.timeout_s
-        init = sandbox.wait_ready(timeout_s)
+        init = await sandbox.ready(timeout_s)
         if init.status is InitStatus.READY:
-            outcome = sandbox.invoke(invocation, max(0.0, timeout_s - init.init_ms / 1000))
+            outcome = await sandbox.run(invocation, max(0.0, timeout_s - init.init_ms / 1000))
             return replace(outcome, duration_ms=init.init_ms + outcome.duration_ms), True
         if init.status is InitStatus.TIMEOUT:
             lines.append(init_report_line(init.init_ms, "timeout", phase="invoke"))
@@ -391,7 +403,7 @@ class LambdaService:
             return failed, False
         return InvokeOutcome(InvokeStatus.EXITED, init.init_ms, returncode=init.returncode), False
 
-    def _init_failed(
+    async def _init_failed(
         self, sandbox: Sandbox, request_id: str, init: InitOutcome, log_tail: bool
     ) -> InvokeResult:
         """Lambda's answer when the runtime failed its init: a function error, no retry here."""
@@ -405,7 +417,7 @@ class LambdaService:
                 "error",
             )
         else:
-            sandbox.kill()
+            await self._loop.offload(sandbox.kill)
             body = faults.init_timeout_body(request_id, self.settings.init_timeout_s)
             error_type, status = faults.SANDBOX_TIMEOUT, "timeout"
         sandbox.log.write_lines(
@@ -424,7 +436,7 @@ class LambdaService:
         self._pool.metrics_of(sandbox.spec.name).count_invocation(
             cold=True, error=True, timeout=False
         )
-        self._pool.discard(sandbox)
+        await self._loop.offload(self._pool.discard, sandbox)
         return InvokeResult(
             request_id=request_id,
             payload=body,
