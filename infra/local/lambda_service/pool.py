@@ -85,10 +85,19 @@ class SandboxPool:
 
     def acquire(self, name: str) -> Lease:
         """A sandbox for one invocation, or ThrottledError; never waits for capacity."""
+        exited: list[Sandbox] = []
+        try:
+            return self._acquire(name, exited)
+        finally:
+            for sandbox in exited:
+                sandbox.stop()
+
+    def _acquire(self, name: str, exited: list[Sandbox]) -> Lease:
         with self._lock:
             if self._stopped:
                 raise ServiceStoppedError("the Lambda service is stopping")
             fn = self._functions[name]
+            self._drop_exited_idle(fn, exited)
             now = time.monotonic()
             decision = decide(
                 Load(
@@ -290,12 +299,27 @@ class SandboxPool:
             self._all.discard(sandbox)
 
     @staticmethod
-    def _pop_idle(fn: _Function) -> Sandbox:
-        # Provisioned sandboxes serve first, as on AWS; on-demand ones spill over.
+    def _next_idle(fn: _Function) -> int:
+        """Where the idle sandbox that serves next is: provisioned ones first, as on AWS;
+        on-demand ones spill over; the most recently used first."""
         for index in range(len(fn.idle) - 1, -1, -1):
             if fn.idle[index].provisioned:
-                return fn.idle.pop(index)
-        return fn.idle.pop()
+                return index
+        return len(fn.idle) - 1
+
+    def _pop_idle(self, fn: _Function) -> Sandbox:
+        return fn.idle.pop(self._next_idle(fn))
+
+    def _drop_exited_idle(self, fn: _Function, exited: list[Sandbox]) -> None:
+        """Idle sandboxes whose process has ended (killed from outside, say) before the exit
+        was reported serve no invocation: on AWS an idle environment that failed is simply
+        not chosen, and the next invoke is a cold start. Only the next one is checked: one
+        syscall per invoke."""
+        while fn.idle and fn.idle[self._next_idle(fn)].exited():
+            sandbox = fn.idle.pop(self._next_idle(fn))
+            fn.provisioned.discard(sandbox)
+            self._all.discard(sandbox)
+            exited.append(sandbox)
 
     def _unreserved_in_flight(self) -> int:
         return sum(

@@ -185,6 +185,18 @@ class Sandbox:
         with self._cond:
             return self._process is not None and self._returncode is None
 
+    def exited(self) -> bool:
+        """The process has ended, even if its waiter has not yet said so: ``waitid`` with
+        WNOWAIT sees the exit without reaping it (the waiter still does)."""
+        with self._cond:
+            if self._process is None or self._returncode is not None:
+                return self._returncode is not None
+            pid = self._process.pid
+        try:
+            return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:  # reaped already
+            return True
+
     def start(self) -> None:
         self._port = self._runtime.listen(self)
         env = sandbox_environment(

@@ -84,6 +84,7 @@ def service(code_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         _spec("zero", "handlers.echo", code_dir, reserved_concurrency=0),
         _spec("timeout", "handlers.sleep", code_dir, timeout_s=1),
         _spec("crash", "handlers.crash", code_dir),
+        _spec("idlekill", "handlers.echo", code_dir),
         _spec("boom", "handlers.boom", code_dir),
         _spec("importerr", "no_such_module.handler", code_dir),
         _spec("event", "handlers.record", code_dir),
@@ -225,6 +226,26 @@ def test_crash_frees_the_slot_and_the_next_invoke_works(service: LambdaService) 
     assert again.status == 200 and "x-strangler-init-duration-ms" in again.headers
     assert again.json()["pid"] != pid  # type: ignore[index]
     assert service.metrics()["functions"]["crash"]["concurrent_executions"] == 0  # type: ignore[index]
+
+
+def test_a_sandbox_killed_while_idle_serves_no_invocation(service: LambdaService) -> None:
+    """kill -9 from outside an idle sandbox: the next invoke is a cold start on a new one,
+    not a Runtime.ExitError from the dead one (on AWS a failed idle environment is not
+    chosen). Found by the fault suite: an invoke that came a few ms after the kill, before
+    the sandbox's waiter thread had reported the exit, went to the dead process. Holding the
+    sandbox's lock keeps that waiter from reporting it while the invoke is chosen."""
+    warm = invoke(service.url, "idlekill", {})
+    pid = warm.json()["pid"]  # type: ignore[index]
+    dead = next(s for s in service._pool._all if s.pid == pid)
+    with dead._cond:  # the waiter reports the exit under this lock
+        os.kill(pid, signal.SIGKILL)
+        while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.01)
+        # the same thread may take the lock again: the invoke runs while the waiter waits
+        again = service.invoke("idlekill", b"{}")
+    assert again.function_error is None, again.payload
+    assert json.loads(again.payload)["pid"] != pid
+    assert again.init_ms is not None  # a cold start
 
 
 def test_function_error_is_lambda_error_json(service: LambdaService) -> None:
