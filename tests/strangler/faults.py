@@ -5,13 +5,18 @@ Shared by the fault suite (``tests/strangler/test_faults.py``) and its longer be
 earlier ones do), loopback only, bounded in requests and time; every request is one fresh
 connection, so each answer belongs to exactly one request.
 
-What API Gateway HTTP APIs answer when an integration fails (AWS Lambda guide, "Handling Lambda
-errors with an API Gateway API"; API Gateway developer guide, "Troubleshooting issues with HTTP
-API Lambda integrations" and "API Gateway HTTP API quotas"), each a JSON ``{"message"}``:
-500 "Internal Server Error" when the Invoke API refuses the call, 502 the same message when the
-function fails or its response is malformed, 503 "Service Unavailable" when the integration does
-not answer (timeout; here also the HTTP backend refusing or resetting the connection),
-400/431/413 for a malformed head, a head over 10,240 bytes and a body over 10 MB.
+What API Gateway HTTP APIs answer when an integration fails, each a JSON ``{"message"}``
+(AWS Lambda guide, "Handling Lambda errors with an API Gateway API": "If the Lambda API rejects
+the invocation request, API Gateway returns a 500 error code. If the function runs but returns
+an error, or returns a response in the wrong format, API Gateway returns a 502", and it never
+retries; API Gateway developer guide, "Troubleshooting issues with HTTP API Lambda
+integrations" for the message, "Internal Server Error", and "Quotas for configuring and running
+an HTTP API in API Gateway" for the 30 s integration timeout, which HTTP APIs answer 503
+"Service Unavailable", as they do a backend that cannot answer): a sandbox killed mid-invoke is
+a function error (``Runtime.ExitError``), 502; a gunicorn worker killed under a request is a
+backend that closed the connection, 503; 400/431/413 for a malformed head, a head over 10,240
+bytes and a body over 10 MB. The application's own failure while its database restarts is
+Django's: ``OperationalError``, a 500 from the app.
 """
 
 from __future__ import annotations
@@ -19,21 +24,25 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import re
 import signal
 import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import psutil
 
+from infra.local.postgres import EmbeddedPostgres
 from monolith.wildrydes.seeding import unicorn_name
-from strangler.moves.migrate import migrate, rollback
+from strangler.moves.migrate import MoveOutcome, migrate, rollback
 from strangler.moves.steps import (
     apply_move,
     load_table,
@@ -41,11 +50,9 @@ from strangler.moves.steps import (
     route_table_lock,
     save_and_record,
     snapshot,
-    wait_until_served_by,
 )
 from strangler.stack.database import database_provider
-from strangler.stack.local import credentials
-from strangler.stack.state import read_state, utc_now
+from strangler.stack.state import utc_now
 from strangler_core.config import Config
 
 GATEWAY_MESSAGES = {
@@ -81,6 +88,74 @@ def cause(answer: Answer) -> str:
     if GATEWAY_MESSAGES.get(answer.status) == message:
         return f"gateway {answer.status}"
     return f"app {answer.status}"
+
+
+INTEGRATION_TIMEOUT_S = 30.0  # the routes' default timeout_ms, HTTP APIs' maximum
+
+
+@dataclass(frozen=True)
+class Faults:
+    """When each fault was in force."""
+
+    sandbox_killed: Window
+    worker_killed: Window
+    database_out: Window
+
+
+def explain(answer: Answer, faults: Faults) -> str | None:
+    """The fault behind a failed request, named with API Gateway's answer for it; None when no
+    fault explains it (a failure only a request in flight at that fault can have)."""
+    who = cause(answer)
+    if who == "gateway 502" and answer.target == "lambda":
+        return "sandbox killed: 502" if faults.sandbox_killed.overlaps(answer) else None
+    if who == "gateway 503" and answer.target == "monolith":
+        return "worker killed: 503" if faults.worker_killed.overlaps(answer) else None
+    if who == "gateway 503" and answer.ended - answer.started >= INTEGRATION_TIMEOUT_S:
+        return "integration timeout: 503"
+    if who == "app 500" and faults.database_out.overlaps(answer):
+        return f"database restart: app 500 on {answer.target}"
+    return None
+
+
+def gateway_failures(access_log: Path, since: float) -> Counter[str]:
+    """The gateway's own error answers since ``since`` (epoch seconds), by the cause its access
+    log records (``integrationErrorMessage``), named as ``explain`` names them."""
+    found: Counter[str] = Counter()
+    for line in access_log.read_text().splitlines():
+        record = json.loads(line)
+        error = record["integrationErrorMessage"]
+        if record["requestTimeEpoch"] < since * 1000 or error is None:
+            continue
+        if "Runtime.ExitError" in error and "signal: killed" in error:
+            found[f"sandbox killed: {record['status']}"] += 1
+        elif "upstream closed the connection" in error or "ConnectionResetError" in error:
+            found[f"worker killed: {record['status']}"] += 1
+        elif "no response in" in error:
+            found[f"integration timeout: {record['status']}"] += 1
+        else:
+            found[f"{record['status']}: {error[:80]}"] += 1
+    return found
+
+
+_DJANGO_ERROR = re.compile(r"^\S+ \S+ ERROR django\.request \d+ Internal Server Error: ")
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception)\b")
+_LOG_RECORD = re.compile(r"^(?:\d{4}-\d\d-\d\d |\[\d{4}-|START |END |REPORT |INIT_)")
+
+
+def django_errors(log: Path) -> list[str]:
+    """Each request Django logged as an Internal Server Error in ``log``: its exception (the
+    last one of its traceback, the one Django handled), as ``module.Class: message``."""
+    errors: list[str] = []
+    inside = False
+    for line in log.read_text(errors="replace").splitlines():
+        if _DJANGO_ERROR.match(line):
+            errors.append("")
+            inside = True
+        elif inside and _LOG_RECORD.match(line):
+            inside = False
+        elif inside and _EXCEPTION.match(line):
+            errors[-1] = line
+    return errors
 
 
 @dataclass
@@ -216,14 +291,59 @@ def gunicorn_workers(status: dict[str, Any]) -> list[int]:
     ]
 
 
-def kill(pid: int) -> None:
-    psutil.Process(pid).send_signal(signal.SIGKILL)
+@dataclass(frozen=True)
+class Window:
+    """When a fault was in force, on the load's clock (``time.monotonic``)."""
+
+    start: float
+    end: float
+
+    def overlaps(self, answer: Answer) -> bool:
+        """The request was in flight at some moment of the window."""
+        return answer.started <= self.end and answer.ended >= self.start
 
 
-def restart_database(config: Config) -> None:
+def kill(pid: int) -> Window:
+    """kill -9 ``pid``: the window runs from the signal until the process has ended."""
+    process = psutil.Process(pid)
+    before = time.monotonic()
+    process.send_signal(signal.SIGKILL)
+    with contextlib.suppress(psutil.NoSuchProcess):  # gone: its parent has reaped it
+        while process.status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.001)
+    return Window(before, time.monotonic())
+
+
+_PG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC \[\d+\] LOG:  (.*)$")
+PG_SHUTDOWN = "received fast shutdown request"
+PG_READY = "database system is ready to accept connections"
+
+
+def database_outage(log: str, clock_offset: float) -> Window:
+    """From PostgreSQL's own log: its (first) fast shutdown request to its being ready again,
+    on the load's clock (``clock_offset``: ``time.time() - time.monotonic()``)."""
+    times: dict[str, float] = {}
+    for line in log.splitlines():
+        found = _PG_LINE.match(line)
+        if found and found[2] == (PG_READY if PG_SHUTDOWN in times else PG_SHUTDOWN):
+            stamp = datetime.strptime(found[1] + "+0000", "%Y-%m-%d %H:%M:%S.%f%z")
+            times.setdefault(found[2], stamp.timestamp() - clock_offset)
+    return Window(times[PG_SHUTDOWN], times[PG_READY])
+
+
+def restart_database(config: Config, down_s: float = 0.0) -> Window:
+    """Stop PostgreSQL (``pg_ctl stop -m fast``), ``down_s`` later start it again; when it was
+    out, from its own log."""
     provider = database_provider(config)
+    assert isinstance(provider, EmbeddedPostgres), "the scenario restarts an embedded server"
+    seen = provider.log_path.stat().st_size
     provider.stop()
+    time.sleep(down_s)
     provider.start()
+    with provider.log_path.open("rb") as log:
+        log.seek(seen)
+        text = log.read().decode(errors="replace")
+    return database_outage(text, time.time() - time.monotonic())
 
 
 def move_route(config: Config, route: str, function: str) -> None:
@@ -245,28 +365,16 @@ def move_route(config: Config, route: str, function: str) -> None:
         save_and_record(config, moved, entry, lambda _: None)
 
 
-def flip(config: Config, times: int, function: str) -> None:
-    """``times`` moves of the flipped route: onto the function and back with ``rollback``
-    (its smoke check waits until the monolith serves it again). The first move is a whole
-    ``migrate`` (parity forced: under concurrent writes the two paths' answers differ by what
-    was written between them); the others only flip, to keep the suite short."""
-    gateway = read_state(config)["gateway"]
+def flip(config: Config, times: int) -> Iterator[MoveOutcome]:
+    """``times`` real moves of the flipped route, one by one, as ``strangler migrate-route
+    --force`` and ``strangler rollback-route`` make them: onto the function (validated in
+    Django's URLconf, parity checked, the table flipped and the move recorded, smoke-checked
+    until the function serves it) and back. Forced: under concurrent writes the two paths'
+    answers differ by what was written between them."""
     for n in range(times):
-        if n % 2:
-            rollback(config, FLIPPED_ROUTE)
-        elif n == 0:
-            migrate(config, FLIPPED_ROUTE, force=True)
-        else:
-            move_route(config, FLIPPED_ROUTE, function)
-            wait_until_served_by(
-                gateway, FLIPPED_ROUTE, credentials(config), "lambda", config.gateway.target_header
-            )
-
-
-@dataclass(frozen=True)
-class Fault:
-    name: str
-    inject: Callable[[], object]
+        yield (
+            rollback(config, FLIPPED_ROUTE) if n % 2 else migrate(config, FLIPPED_ROUTE, force=True)
+        )
 
 
 def wait_for(check: Callable[[], bool], timeout_s: float) -> float:
