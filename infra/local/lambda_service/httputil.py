@@ -53,6 +53,7 @@ class Http1Connection(asyncio.Protocol):
         self._open_set = open_set  # the server's, to close what is left at its stop
         self._buffer = bytearray()
         self._head: RequestHead | None = None
+        self._headers = Headers()
         self._decoder: ChunkedDecoder | None = None
         self._parts: list[bytes] = []
         self._busy = False  # a request is being answered
@@ -103,12 +104,11 @@ class Http1Connection(asyncio.Protocol):
     def reply(
         self, status: int, body: bytes = b"", headers: Mapping[str, str] | None = None
     ) -> None:
-        fields = list((headers or {}).items())
-        fields.append(("Content-Length", str(len(body))))
-        if self.close_connection:
-            fields.append(("Connection", "close"))
         if self.closed:
             return  # the client went away while its request was being answered
+        fields = [*(headers or {}).items(), ("Content-Length", str(len(body)))]
+        if self.close_connection:
+            fields.append(("Connection", "close"))
         self.transport.write(response_head(status, None, fields) + body)
         self._busy = False
         if self.close_connection:
@@ -160,14 +160,17 @@ class Http1Connection(asyncio.Protocol):
             return None
         self._head = None
         self.close_connection = not head.keep_alive
-        return Request(head.method, head.target, _headers(head), body)
+        return Request(head.method, head.target, self._headers, body)
 
     def _begin(self, head: RequestHead) -> None:
         self._head = head
+        self._headers = headers = _headers(head)
         length = head.content_length or 0
         if length > MAX_BODY_BYTES:
             raise HttpProtocolError(413, f"body over {MAX_BODY_BYTES} bytes")
-        if (length or head.chunked) and (head.header("expect") or "").lower() == "100-continue":
+        if (length or head.chunked) and (dict.get(headers, "expect") or "").lower() == (
+            "100-continue"
+        ):
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # RFC 9110 §10.1.1
         if head.chunked:
             self._decoder, self._parts = ChunkedDecoder(MAX_BODY_BYTES), []

@@ -117,7 +117,7 @@ class _InvokeConnection(Http1Connection):
         if match is None:
             self.reply(404, b'{"message":"Not Found"}', _JSON_TYPE)
             return
-        qualifier = parse_qs(query).get("Qualifier", [None])[0]
+        qualifier = parse_qs(query).get("Qualifier", [None])[0] if query else None
         raw_name = unquote(match.group(1))
         self._answer(
             request, lambda request_id: self._invoke(request, raw_name, qualifier, request_id)
@@ -187,7 +187,7 @@ class _InvokeConnection(Http1Connection):
         self.reply(200, result.payload, headers)
 
     def _task(self, work: Coroutine[object, object, None], request_id: str) -> None:
-        task = asyncio.get_running_loop().create_task(work)
+        task = self.server.loop.loop.create_task(work)
         task.add_done_callback(lambda done: self._finished(done, request_id))
 
     def _finished(self, task: asyncio.Task[None], request_id: str) -> None:

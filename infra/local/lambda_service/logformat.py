@@ -96,7 +96,11 @@ def init_report_line(
 
 
 def aws_timestamp(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    # (an f-string: a sixth of strftime's time, once per invoke for reports.jsonl)
+    return (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:"
+        f"{when.second:02d}.{when.microsecond // 1000:03d}Z"
+    )
 
 
 def timeout_message(when: datetime, request_id: str, timeout_s: float) -> str:

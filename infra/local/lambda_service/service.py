@@ -8,7 +8,7 @@ run on the service's event loop (``invoke_async``), the Invoke and Runtime APIs 
 
 from __future__ import annotations
 
-import secrets
+import random
 import shutil
 import tempfile
 import threading
@@ -58,7 +58,9 @@ DEAD_LETTERS = "dead-letters"  # under async_dir: the local on-failure destinati
 
 
 def new_trace_id(now: float) -> str:
-    return f"Root=1-{int(now):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+    # unique, not secret: random's generator, where secrets' reads the kernel's twice per invoke
+    root, parent = random.getrandbits(96), random.getrandbits(64)
+    return f"Root=1-{int(now):08x}-{root:024x};Parent={parent:016x};Sampled=0"
 
 
 @dataclass
@@ -327,7 +329,7 @@ class LambdaService:
     ) -> InvokeResult:
         spec = sandbox.spec
         request_id = invocation.request_id
-        log_offset = 0 if cold else sandbox.log.size()
+        log_offset = 0 if cold or not log_tail else sandbox.log.size()
         sandbox.log.write_lines([start_line(request_id)])
         lines: list[str] = []
         if suppressed_init_ms is None:
