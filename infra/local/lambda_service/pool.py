@@ -45,6 +45,7 @@ class _Function:
         self.spec = spec
         self.idle: list[Sandbox] = []  # a stack: the most recently used is reused first
         self.busy: set[Sandbox] = set()
+        self.exited: set[Sandbox] = set()  # idle ones found dead, until their waiter stops them
         self.starting: set[Sandbox] = set()  # on-demand, for an invocation
         self.provisioned: set[Sandbox] = set()  # alive provisioned sandboxes in any state
         self.window = ScaleWindow()
@@ -85,19 +86,11 @@ class SandboxPool:
 
     def acquire(self, name: str) -> Lease:
         """A sandbox for one invocation, or ThrottledError; never waits for capacity."""
-        exited: list[Sandbox] = []
-        try:
-            return self._acquire(name, exited)
-        finally:
-            for sandbox in exited:
-                sandbox.stop()
-
-    def _acquire(self, name: str, exited: list[Sandbox]) -> Lease:
         with self._lock:
             if self._stopped:
                 raise ServiceStoppedError("the Lambda service is stopping")
             fn = self._functions[name]
-            self._drop_exited_idle(fn, exited)
+            self._drop_exited_idle(fn)
             now = time.monotonic()
             decision = decide(
                 Load(
@@ -280,9 +273,11 @@ class SandboxPool:
         """A process ended by itself: an idle one is dropped here, a busy one by its invoker."""
         with self._lock:
             fn = self._functions[sandbox.spec.name]
-            was_idle = sandbox in fn.idle
+            was_idle = sandbox in fn.idle or sandbox in fn.exited
             if was_idle:
-                fn.idle.remove(sandbox)
+                if sandbox in fn.idle:
+                    fn.idle.remove(sandbox)
+                fn.exited.discard(sandbox)
                 fn.provisioned.discard(sandbox)
                 self._all.discard(sandbox)
         if was_idle:
@@ -310,16 +305,13 @@ class SandboxPool:
     def _pop_idle(self, fn: _Function) -> Sandbox:
         return fn.idle.pop(self._next_idle(fn))
 
-    def _drop_exited_idle(self, fn: _Function, exited: list[Sandbox]) -> None:
+    def _drop_exited_idle(self, fn: _Function) -> None:
         """Idle sandboxes whose process has ended (killed from outside, say) before the exit
         was reported serve no invocation: on AWS an idle environment that failed is simply
         not chosen, and the next invoke is a cold start. Only the next one is checked: one
-        syscall per invoke."""
+        syscall per invoke. Its waiter thread stops it, as it does an idle one (``_on_exit``)."""
         while fn.idle and fn.idle[self._next_idle(fn)].exited():
-            sandbox = fn.idle.pop(self._next_idle(fn))
-            fn.provisioned.discard(sandbox)
-            self._all.discard(sandbox)
-            exited.append(sandbox)
+            fn.exited.add(fn.idle.pop(self._next_idle(fn)))
 
     def _unreserved_in_flight(self) -> int:
         return sum(
