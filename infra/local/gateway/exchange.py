@@ -16,9 +16,19 @@ from infra.local.gateway.tracing import TRACE_HEADER, GatewayTrace
 REQUEST_ID_HEADER = "apigw-requestid"
 
 
+_ID_BATCH = 1024
+_ids: list[str] = []  # made ahead in batches: one os.urandom() call per id cost ~1.5 us
+
+
 def new_request_id() -> str:
     """16 characters like API Gateway's ``$context.requestId`` (e.g. ``JKJaXmPLvHcESHA=``)."""
-    return base64.b64encode(os.urandom(10)).decode("ascii")
+    try:
+        return _ids.pop()  # atomic: gateways in threads of one process never share an id
+    except IndexError:
+        raw = os.urandom(10 * _ID_BATCH)
+        fresh = [base64.b64encode(raw[i : i + 10]).decode("ascii") for i in range(0, len(raw), 10)]
+        _ids.extend(fresh[1:])
+        return fresh[0]
 
 
 @dataclass(slots=True)

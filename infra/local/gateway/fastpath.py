@@ -120,15 +120,28 @@ class FrontProtocol(asyncio.Protocol):
         self.task: asyncio.Task[None] | None = None
         self._paused = False
         self._drain: asyncio.Future[None] | None = None
+        # looked up once: on Python 3.11 each look-up of the running loop is a getpid() call
+        self._loop = asyncio.get_running_loop()
         self._idle: asyncio.TimerHandle | None = None
+        self._active = 0.0  # loop time of the last read or answer
 
-    def _arm_idle_timer(self) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-        self._idle = asyncio.get_running_loop().call_later(IDLE_TIMEOUT_S, self._close_idle)
+    def _arm_idle_timer(self, delay: float | None = None) -> None:
+        self._idle = self._loop.call_later(
+            IDLE_TIMEOUT_S if delay is None else delay, self._close_idle
+        )
+
+    def _touch(self) -> None:
+        """Activity: the idle timer counts from now. It is not re-armed for every request
+        (a timer costs ~4 us to cancel and schedule); when it fires early, it waits on."""
+        self._active = self._loop.time()
 
     def _close_idle(self) -> None:
-        if not self._busy and not self._buffer:
+        left = self._active + IDLE_TIMEOUT_S - self._loop.time()
+        if left > 0:
+            self._arm_idle_timer(left)
+        elif self._busy or self._buffer:
+            self._arm_idle_timer()  # counts again from the end of this request
+        else:
             self.close()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -140,6 +153,7 @@ class FrontProtocol(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self.client_ip = peer[0] if isinstance(peer, tuple | list) and peer else ""
         self._connections.add(self)
+        self._touch()
         self._arm_idle_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -159,11 +173,11 @@ class FrontProtocol(asyncio.Protocol):
 
     async def drain(self) -> None:
         if self._paused:
-            self._drain = asyncio.get_running_loop().create_future()
+            self._drain = self._loop.create_future()
             await self._drain
 
     def data_received(self, data: bytes) -> None:
-        self._arm_idle_timer()
+        self._touch()
         self._buffer += data
         if not self._busy:
             self._next()
@@ -196,7 +210,7 @@ class FrontProtocol(asyncio.Protocol):
         body = bytes(buf[head.size : end])
         del buf[:end]
         self._busy = True
-        self.task = asyncio.get_running_loop().create_task(self._serve(serve, body))
+        self.task = self._loop.create_task(self._serve(serve, body))
 
     async def _serve(self, serve: ServeFast, body: bytes) -> None:
         try:
@@ -208,7 +222,7 @@ class FrontProtocol(asyncio.Protocol):
         finally:
             self._busy = False
             self.task = None
-        self._arm_idle_timer()
+        self._touch()
         self._next()
 
     def write(self, data: bytes) -> bool:

@@ -8,13 +8,13 @@ streamed in chunks, never held whole in memory (``relay`` does the same for the 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
 from multidict import CIMultiDict, MultiMapping
 
+from infra.local.gateway.deadline import Deadline
 from infra.local.gateway.errors import (
     IntegrationTimeout,
     MalformedUpstreamResponse,
@@ -118,7 +118,7 @@ class Passthrough:
         )
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(timeout_s):
+            async with Deadline(timeout_s):
                 upstream = await self._pool.request(
                     host,
                     port,

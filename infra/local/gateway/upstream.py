@@ -81,6 +81,7 @@ def _answering(spare: socket.socket | None, transport: asyncio.Transport) -> boo
 class _Connection(asyncio.Protocol):
     def __init__(self, pool: UpstreamPool, key: tuple[str, int]) -> None:
         self._pool, self._key = pool, key
+        self._loop = asyncio.get_running_loop()  # once: each look-up is a getpid() on 3.11
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._head: asyncio.Future[UpstreamResponse] | None = None
@@ -122,8 +123,7 @@ class _Connection(asyncio.Protocol):
         self, head: bytes, body: bytes | None, head_only: bool
     ) -> asyncio.Future[UpstreamResponse]:
         assert self._transport is not None
-        loop = asyncio.get_running_loop()
-        self._head = loop.create_future()
+        self._head = self._loop.create_future()
         self._done, self._error = False, None
         self._chunks.clear()
         self._buffered = 0
@@ -173,7 +173,7 @@ class _Connection(asyncio.Protocol):
                 self.data_received(data)
 
     def pause_writing(self) -> None:
-        self._drained = asyncio.get_running_loop().create_future()
+        self._drained = self._loop.create_future()
 
     def resume_writing(self) -> None:
         if self._drained is not None and not self._drained.done():
@@ -270,7 +270,7 @@ class _Connection(asyncio.Protocol):
                 raise self._error
             if self._closed:
                 raise ConnectionResetError("upstream closed the connection")
-            self._waiter = asyncio.get_running_loop().create_future()
+            self._waiter = self._loop.create_future()
             await self._waiter
         chunk = self._chunks.pop(0)
         self._buffered -= len(chunk)

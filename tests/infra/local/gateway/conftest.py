@@ -323,13 +323,14 @@ def passthrough_gateway(
     tmp: Path,
     upstream: Listening,
     loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
+    table: dict[str, Any] = PASSTHROUGH_ONLY,
     **settings: Any,
 ) -> Iterator[tuple]:
     """The address of a gateway whose every route passes through to ``upstream`` (a raw
     socket server, so a test decides each byte of its answers); ``settings`` override the
-    gateway's defaults."""
+    gateway's defaults, ``table`` its route table."""
     routes = tmp / "routes.json"
-    write_table(routes, PASSTHROUGH_ONLY)
+    write_table(routes, table)
     config = GatewaySettings(
         routes_path=routes,
         monolith_url=f"http://127.0.0.1:{upstream.port}",

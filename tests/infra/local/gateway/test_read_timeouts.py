@@ -14,9 +14,11 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from infra.local.gateway import fastpath
 from infra.local.gateway.errors import error_body
 from tests.http1_cases import RawUpstream
 from tests.infra.local.gateway.conftest import passthrough_gateway
@@ -113,3 +115,27 @@ def test_the_aiohttp_path_closes_on_a_stalled_body(
     before = len(upstream.requests)
     assert _stalled(impatient, raw) == b""
     assert len(upstream.requests) == before
+
+
+def test_an_idle_connection_is_closed_and_a_busy_one_kept(
+    tmp_path: Path, upstream: RawUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep-alive connections idle for ``IDLE_TIMEOUT_S`` are closed, as aiohttp's are; one
+    that keeps sending requests stays open across several timeout periods (the timer is not
+    re-armed for every request: when it fires early it waits on for the rest)."""
+    monkeypatch.setattr(fastpath, "IDLE_TIMEOUT_S", 0.5)
+    request = b"GET /ping HTTP/1.1\r\nHost: edge\r\n\r\n"
+    with (
+        passthrough_gateway(tmp_path, upstream) as address,
+        socket.create_connection(address, timeout=20) as idle,
+        socket.create_connection(address, timeout=20) as busy,
+    ):
+        idle.sendall(request)
+        assert idle.recv(65536).startswith(b"HTTP/1.1 200 ")
+        for _ in range(15):  # 1.5 s: three idle periods
+            busy.sendall(request)
+            assert busy.recv(65536).startswith(b"HTTP/1.1 200 ")
+            time.sleep(0.1)
+        assert _read_all(idle) == b""  # closed by the gateway, with nothing more said
+        busy.sendall(request)
+        assert busy.recv(65536).startswith(b"HTTP/1.1 200 ")

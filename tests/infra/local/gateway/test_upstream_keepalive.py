@@ -10,6 +10,7 @@ only while nothing has reached the client), the gateway does too.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,4 +71,32 @@ def test_a_connection_idle_past_the_timeout_is_not_reused(tmp_path: Path) -> Non
         time.sleep(0.5)  # longer than the gateway keeps an idle connection
         [answer] = exchange(address, _request(b"POST"), expect_close=False)
     assert answer.status == 200
+    assert upstream.connections == 2
+
+
+def test_an_answer_late_past_the_route_timeout_is_a_503_and_its_connection_dropped(
+    tmp_path: Path,
+) -> None:
+    """A route's ``timeout_ms`` bounds the wait for the upstream's answer: the client gets
+    503 ``IntegrationTimeout`` (``errors.py``), and the connection that was waiting is not
+    pooled (its late answer would be taken for the next request's)."""
+    table = {
+        "version": 1,
+        "routes": [
+            {
+                "route_key": "$default",
+                "integration": {"type": "HTTP_PROXY", "target": "monolith", "timeout_ms": 200},
+            }
+        ],
+    }
+    with RawUpstream() as upstream:
+        upstream.answer = b""  # nothing until released
+        upstream.rest = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate"
+        with passthrough_gateway(tmp_path, upstream, table=table) as address:
+            [late] = exchange(address, _request(b"GET"), expect_close=False)
+            upstream.answer, upstream.rest = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", b""
+            upstream.release.set()
+            [again] = exchange(address, _request(b"GET"), expect_close=False)
+    assert (late.status, json.loads(late.body)) == (503, {"message": "Service Unavailable"})
+    assert (again.status, again.body) == (200, b"ok")
     assert upstream.connections == 2
