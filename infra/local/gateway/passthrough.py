@@ -9,7 +9,7 @@ streamed in chunks, never held whole in memory (``relay`` does the same for the 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
 from multidict import CIMultiDict, MultiMapping
@@ -45,42 +45,74 @@ HOP_BY_HOP = frozenset(
 # the client sets Host itself for the upstream connection; the gateway answers a client's
 # ``Expect: 100-continue`` itself and sends the body right after the head (as nginx does)
 _REQUEST_SKIP = HOP_BY_HOP | {"host", "expect"}
+_FORWARDED_SET = frozenset({"x-forwarded-proto", "x-forwarded-port"})
 
 
-def _connection_tokens(headers: Mapping[str, str]) -> set[str]:
+def _tokens(value: str) -> set[str]:
     # RFC 9110 7.6.1: headers named in Connection are hop-by-hop too
-    value = headers.get("Connection")
-    return {t.strip().lower() for t in value.split(",")} if value else set()
+    return {t.strip().lower() for t in value.split(",")}
+
+
+def _without(fields: list[tuple[str, str]], names: set[str]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in fields if name.lower() not in names]
+
+
+def upstream_request_fields(
+    headers: Iterable[tuple[str, str]],
+    client_ip: str,
+    server_port: int,
+    body_length: int | None = None,
+) -> list[tuple[str, str]]:
+    """End-to-end request header fields plus the X-Forwarded-* a proxy adds, in one pass
+    (pure). ``body_length``: the length of a body sent whole, which replaces the client's
+    ``Content-Length`` (and is added when the body is not empty)."""
+    out: list[tuple[str, str]] = []
+    named: set[str] | None = None  # what Connection names
+    forwarded_for: list[str] = []
+    had_length = False
+    for name, value in headers:
+        lower = name.lower()
+        if lower in _REQUEST_SKIP or lower.startswith("proxy-"):
+            if lower == "connection":
+                named = _tokens(value) if named is None else named | _tokens(value)
+        elif lower == "x-forwarded-for":
+            forwarded_for.append(value)
+        elif lower in _FORWARDED_SET:
+            pass  # the gateway's own values replace the client's
+        elif lower == "content-length" and body_length is not None:
+            had_length = True
+        else:
+            out.append((name, value))
+    if named:
+        out = _without(out, named)
+    forwarded_for.append(client_ip)
+    out.append(("X-Forwarded-For", ", ".join(forwarded_for)))
+    out.append(("X-Forwarded-Proto", "http"))
+    out.append(("X-Forwarded-Port", str(server_port)))
+    if body_length is not None and (body_length or had_length):
+        out.append(("Content-Length", str(body_length)))
+    return out
 
 
 def upstream_request_headers(
     headers: MultiMapping[str], client_ip: str, server_port: int
 ) -> CIMultiDict[str]:
     """End-to-end request headers plus the X-Forwarded-* a proxy adds (pure)."""
-    drop = _REQUEST_SKIP | _connection_tokens(headers)
-    out: CIMultiDict[str] = CIMultiDict()
-    forwarded_for: list[str] = []
-    for name, value in headers.items():
-        lower = name.lower()
-        if lower == "x-forwarded-for":
-            forwarded_for.append(value)
-        elif lower not in drop and not lower.startswith("proxy-"):
-            out.add(name, value)
-    forwarded_for.append(client_ip)
-    out["X-Forwarded-For"] = ", ".join(forwarded_for)
-    out["X-Forwarded-Proto"] = "http"
-    out["X-Forwarded-Port"] = str(server_port)
-    return out
+    return CIMultiDict(upstream_request_fields(headers.items(), client_ip, server_port))
 
 
 def downstream_response_headers(headers: list[tuple[str, str]]) -> CIMultiDict[str]:
     """The upstream's response headers without hop-by-hop ones (pure)."""
-    drop = HOP_BY_HOP | _connection_tokens(CIMultiDict(headers))
-    return CIMultiDict(
-        (name, value)
-        for name, value in headers
-        if name.lower() not in drop and not name.lower().startswith("proxy-")
-    )
+    kept: list[tuple[str, str]] = []
+    named: set[str] | None = None
+    for name, value in headers:
+        lower = name.lower()
+        if lower in HOP_BY_HOP or lower.startswith("proxy-"):
+            if lower == "connection":
+                named = _tokens(value) if named is None else named | _tokens(value)
+        else:
+            kept.append((name, value))
+    return CIMultiDict(_without(kept, named) if named else kept)
 
 
 class Passthrough:
@@ -107,15 +139,17 @@ class Passthrough:
         """
         base = split_url(base_url)
         host, port, prefix = base
-        headers = upstream_request_headers(request_headers, client_ip, server_port)
-        if trace_header is not None:
-            headers["X-Amzn-Trace-Id"] = trace_header
-        if isinstance(data, bytes) and (data or "Content-Length" in headers):
-            # a chunked upload was read whole: it goes on with a length
-            headers["Content-Length"] = str(len(data))
-        head = request_head(
-            method, prefix + raw_path, [("Host", f"{host}:{port}"), *headers.items()]
+        # a body sent whole goes on with its length (a chunked upload read whole, too)
+        fields = upstream_request_fields(
+            request_headers.items(),
+            client_ip,
+            server_port,
+            len(data) if isinstance(data, bytes) else None,
         )
+        if trace_header is not None:
+            fields = [f for f in fields if f[0].lower() != "x-amzn-trace-id"]
+            fields.append(("X-Amzn-Trace-Id", trace_header))
+        head = request_head(method, prefix + raw_path, [("Host", f"{host}:{port}"), *fields])
         started = time.perf_counter()
         try:
             async with Deadline(timeout_s):
