@@ -102,11 +102,23 @@ def _specificity(pattern: _Pattern) -> tuple[object, ...]:
     return (1, -literal_prefix, shape, any_method)
 
 
-class RouteMatcher:
-    """A route table compiled for lookup; immutable, so one can be swapped in atomically."""
+MEMO_SIZE = 4096
+"""Matches remembered per matcher; past it the memo starts afresh (a load of unique paths,
+ids in them, costs a clear now and then, never unbounded memory)."""
+_MISS = object()
 
-    def __init__(self, table: RouteTable) -> None:
+
+class RouteMatcher:
+    """A route table compiled for lookup; immutable, so one can be swapped in atomically.
+
+    Its answers are remembered by (method, path): the table never changes, so neither does a
+    path's match, and a gateway sees the same few paths over and over.
+    """
+
+    def __init__(self, table: RouteTable, *, memo_size: int = MEMO_SIZE) -> None:
         self.table = table
+        self._memo: dict[tuple[str, str], Match | None] = {}
+        self._memo_size = memo_size
         self._exact: dict[tuple[str, str], Route] = {}
         patterns: list[_Pattern] = []
         self._default: Route | None = None
@@ -123,6 +135,16 @@ class RouteMatcher:
 
     def match(self, method: str, path: str) -> Match | None:
         """The route for ``method path``, or None when nothing (not even $default) matches."""
+        key = (method, path)
+        found = self._memo.get(key, _MISS)
+        if found is _MISS:
+            found = self._select(method, path)
+            if len(self._memo) >= self._memo_size:
+                self._memo.clear()
+            self._memo[key] = found
+        return found  # type: ignore[return-value]
+
+    def _select(self, method: str, path: str) -> Match | None:
         selected = selection_path(path)
         route = self._exact.get((method, selected)) or self._exact.get(("ANY", selected))
         if route is not None:

@@ -120,3 +120,29 @@ def test_a_trailing_slash_selects_the_route_without_it(
     match = RouteMatcher(RouteTable(version=1, routes=routes)).match(method, path)
     assert match is not None
     assert (match.route.route_key, dict(match.path_parameters)) == (route_key, params)
+
+
+def test_answers_repeat_and_survive_a_full_memo() -> None:
+    """Matches are remembered; asked again, and past the memo's size (it starts afresh),
+    every path still gets the route (and parameters) it got the first time."""
+    routes = tuple(Route(key, Integration.monolith()) for key in ROUTE_KEYS)
+    small = RouteMatcher(RouteTable(version=1, routes=routes), memo_size=3)
+    asked = [
+        ("GET", "/pets/dog/2"),
+        ("GET", "/pets/cat/1"),
+        ("POST", "/users/7/orders/9"),
+        ("DELETE", "/rides/42"),
+        ("GET", "/rides/42/stops"),
+        ("GET", "/a/b/d"),
+        ("POST", "/"),
+    ]
+    first = [_answer(small, method, path) for method, path in asked]
+    assert first[0] == ("GET /pets/dog/{id}", {"id": "2"})
+    for _ in range(3):
+        assert [_answer(small, method, path) for method, path in asked] == first
+        assert [_answer(small, method, path) for method, path in reversed(asked)] == first[::-1]
+
+
+def _answer(matcher: RouteMatcher, method: str, path: str) -> tuple[str, dict[str, str]] | None:
+    match = matcher.match(method, path)
+    return None if match is None else (match.route.route_key, dict(match.path_parameters))
