@@ -14,7 +14,8 @@ asyncio, pinned to the other CPUs, together with the upstream).
    captures its traffic (``[gateway] capture``), so capture on and off share the run.
    With ``--baseline`` another stream goes through a gateway started from an earlier checkout
    (``DIR``, by ``--baseline-argv``, whose ``{routes}``, ``{upstream}`` and ``{port}`` are
-   filled in), so two builds share one run.
+   filled in, and ``{settings}``: a settings file of this tree's gateway with those, for a
+   gateway that takes ``--settings FILE``), so two builds share one run.
    With ``--nginx``, Debian's nginx (one worker, keep-alive upstream connections; installed
    with apt-get when missing, skipped with a clear message when it cannot be) is one more
    stream, on the gateway's CPU: the peer's overhead and the gateway's in the same run.
@@ -43,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from infra.local.gateway import GatewaySettings, gateway_command  # noqa: E402
+from infra.local.gateway.settings import save_settings  # noqa: E402
 from infra.local.net import free_port  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -140,7 +142,8 @@ def main() -> None:
     parser.add_argument(
         "--baseline-argv",
         help="how DIR starts its gateway, e.g. 'python -m strangler.gateway --routes {routes} "
-        "--monolith-url {upstream} --lambda-url http://127.0.0.1:9 --port {port}'",
+        "--monolith-url {upstream} --lambda-url http://127.0.0.1:9 --port {port}' or "
+        "'python -m infra.local.gateway --settings {settings}'",
     )
     parser.add_argument(
         "--nginx", action="store_true", help="also through Debian's nginx (the peer), same CPU"
@@ -185,6 +188,9 @@ def main() -> None:
                             "integration": {"type": "HTTP_PROXY", "target": "monolith"},
                         }
                     ],
+                    # API Gateway's account default, 10,000 requests/s, would answer 429 past
+                    # it and cap what is measured here; AWS raises that quota on request
+                    "throttling": {"stage": {"rate": 1_000_000, "burst": 1_000_000}},
                 }
             )
         )
@@ -201,8 +207,18 @@ def main() -> None:
                 template = args.baseline_argv.split()
                 if template[0] == "python":  # the benchmark's own interpreter and packages
                     template[0] = sys.executable
-                fill = {"routes": str(routes), "upstream": f"http://127.0.0.1:{upstream_port}"}
-                argv = [part.format(port=port, **fill) for part in template]
+                upstream_url = f"http://127.0.0.1:{upstream_port}"
+                fill = {"routes": str(routes), "upstream": upstream_url, "port": str(port)}
+                if "{settings}" in args.baseline_argv:  # a gateway that takes --settings FILE
+                    baseline = GatewaySettings(
+                        routes_path=routes,
+                        monolith_url=upstream_url,
+                        lambda_url="http://127.0.0.1:9",
+                        port=port,
+                    )
+                    fill["settings"] = str(Path(tmp) / "baseline.json")
+                    save_settings(baseline, Path(fill["settings"]))
+                argv = [part.format(**fill) for part in template]
                 gateways[name] = _spawn(argv, gateway_cpus, cwd=args.baseline)
                 continue
             settings = GatewaySettings(
