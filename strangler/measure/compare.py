@@ -388,8 +388,7 @@ def _run_locust(
         )
         began = time.monotonic()
         try:
-            while proc.poll() is None:
-                time.sleep(5)
+            while not _exited(proc, within_s=5):
                 elapsed = f"  {time.monotonic() - began:4.0f}/{request.duration_s:.0f} s"
                 if sampler is None:
                     progress(elapsed)
@@ -412,6 +411,16 @@ def _run_locust(
         raise ProcessError(
             f"locust failed (exit {proc.returncode}). Last lines of {log}:\n{log_tail(log)}"
         )
+
+
+def _exited(proc: subprocess.Popen[bytes], within_s: float) -> bool:
+    """Whether ``proc`` ends within ``within_s``: the run is over the moment Locust is, not at
+    the next progress tick."""
+    try:
+        proc.wait(timeout=within_s)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def _copy_window(

@@ -48,7 +48,7 @@ def test_compare_runs_both_paths_in_one_run_and_leaves_the_live_table_alone(
     started = time.time()
     run_dir = run_compare(
         config,
-        CompareRequest(route="/rides", duration_s=12, users=4, reports_dir=tmp_path / "reports"),
+        CompareRequest(route="/rides", duration_s=7, users=4, reports_dir=tmp_path / "reports"),
         progress=lambda _: None,
     )
     assert config.routes_path.read_bytes() == live_table
@@ -115,7 +115,7 @@ def test_a_provisioned_concurrency_variant_is_billed_all_month_beside_the_config
         config,
         CompareRequest(
             route="/rides",
-            duration_s=6,
+            duration_s=4,
             users=2,
             reports_dir=tmp_path / "reports",
             variants=(parse_variant("provisioned=1"),),
@@ -312,7 +312,7 @@ def test_compare_against_aws_bills_from_cloudwatch_report_lines(
         )
         run_dir = run_compare_aws(
             config,
-            CompareRequest(route="/rides", duration_s=10, users=2, reports_dir=tmp_path / "r"),
+            CompareRequest(route="/rides", duration_s=4, users=2, reports_dir=tmp_path / "r"),
             AwsTargets(
                 monolith_url=status["monolith"],
                 api_url=status["gateway"],
