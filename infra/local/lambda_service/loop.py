@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-# Blocking work is rare per invoke but can come in bursts (100 cold starts at once, each
-# stopping or starting a process): enough threads that one slow stop never queues the rest.
-OFFLOAD_THREADS = 128
+# Blocking work is rare per invoke but comes in bursts (100 cold starts at once, each
+# starting a process): enough threads that one slow stop never queues the rest, all started
+# with the loop, so a burst never waits on the loop's thread while it starts a thread each.
+OFFLOAD_THREADS = 64
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -47,6 +48,10 @@ class ServiceLoop:
         self._started = threading.Event()
 
     def start(self) -> None:
+        every_thread = threading.Barrier(OFFLOAD_THREADS + 1)
+        for _ in range(OFFLOAD_THREADS):  # none idle yet: each submit starts a thread
+            self._executor.submit(every_thread.wait)
+        every_thread.wait()
         self._thread.start()
         self._started.wait()
 
