@@ -1,6 +1,6 @@
 """The fault suite, longer, with its figures: requests, failures by cause, seconds to recover.
 
-    .venv/bin/python bench/bench_faults.py [--rate 40] [--settle 5] [--outage 10]
+    .venv/bin/python bench/bench_faults.py [--rate 40] [--settle 5] [--outage 10] [--keep DIR]
 
 One local stack (embedded PostgreSQL, gunicorn with 2 workers, the Lambda service, the gateway;
 Wild Rydes seeded with 300 unicorns) in a temporary directory, ``POST /rides`` on the
@@ -23,6 +23,7 @@ of the last failed request of that path in the window. Then the 20 moves' second
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
@@ -44,8 +45,17 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=5.0, help="seconds after each fault")
     parser.add_argument("--outage", type=float, default=10.0, help="database outage, seconds")
     parser.add_argument("--outage-rate", type=float, default=50.0, help="req/s in the outage")
+    parser.add_argument(
+        "--keep", type=Path, help="run the stack in this new directory and keep its logs there"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-faults-") as tmp:
+    if args.keep is not None:
+        args.keep.mkdir(parents=True)
+    with (
+        contextlib.nullcontext(str(args.keep))
+        if args.keep is not None
+        else tempfile.TemporaryDirectory(prefix="bench-faults-")
+    ) as tmp:
         config = stack_config(
             Path(tmp),
             unicorns=300,
