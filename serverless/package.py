@@ -8,6 +8,7 @@ even when built on another OS or CPU.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import os
 import re
@@ -70,15 +71,25 @@ def build_zip(
     architecture: str = "x86_64",
     python_version: str = "3.11",
     requirements: Sequence[str] | None = None,
+    cache_dir: Path | None = None,
 ) -> Package:
     """Write ``out`` with every package directory or module file in ``packages`` and the pinned
-    dependencies."""
+    dependencies.
+
+    With ``cache_dir``, the dependencies pip installed for these pins, platform and Python are
+    kept there and reused by the next build (a pinned wheel does not change): ``deploy --plan``
+    then ``--apply`` fetch them once."""
     if architecture not in PLATFORMS:
         raise ValueError(f"architecture must be one of {sorted(PLATFORMS)}, got {architecture!r}")
     pins = tuple(requirements) if requirements is not None else pinned_requirements()
     with tempfile.TemporaryDirectory(prefix="strangler-package-") as staging_dir:
         staging = Path(staging_dir)
-        _install_dependencies(staging, pins, PLATFORMS[architecture], python_version)
+        platform = PLATFORMS[architecture]
+        if cache_dir is None:
+            _install_dependencies(staging, pins, platform, python_version)
+        else:
+            installed = _cached_dependencies(cache_dir, pins, platform, python_version)
+            shutil.copytree(installed, staging, copy_function=_link_or_copy, dirs_exist_ok=True)
         for package in packages:
             if package.is_file():
                 shutil.copy2(package, staging / package.name)
@@ -92,6 +103,35 @@ def build_zip(
         out.parent.mkdir(parents=True, exist_ok=True)
         count = _write_zip(staging, out)
     return Package(path=out, size_bytes=out.stat().st_size, files=count, requirements=pins)
+
+
+def _cached_dependencies(cache_dir: Path, pins: Sequence[str], platform: str, python: str) -> Path:
+    """The directory pip installed ``pins`` into for ``platform`` and ``python``, installed on
+    first use. Renamed into place once complete: an interrupted install leaves no entry."""
+    key = hashlib.sha256("\n".join([platform, python, *sorted(pins)]).encode()).hexdigest()
+    entry = cache_dir / key[:24]
+    if entry.is_dir():
+        return entry
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".installing-", dir=cache_dir) as partial:
+        _install_dependencies(Path(partial), pins, platform, python)
+        try:
+            os.rename(partial, entry)
+        except OSError:
+            if not entry.is_dir():  # not another build's entry for the same key: a real error
+                raise
+        # TemporaryDirectory removes what is left at ``partial``: recreate it once renamed
+        Path(partial).mkdir(exist_ok=True)
+    return entry
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link where the file system allows one (the build only reads these files and adds
+    its bytecode beside them), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _install_dependencies(target: Path, pins: Sequence[str], platform: str, python: str) -> None:

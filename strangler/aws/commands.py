@@ -59,7 +59,9 @@ def _spec(
             zips[function.name] = out
             continue
         progress(f"building {out.name} (Lambda-platform wheels)")
-        zips[function.name] = build_function_zip(config, function, out).path
+        zips[function.name] = build_function_zip(
+            config, function, out, out.parent / "dependencies"
+        ).path
     return spec_from_config(
         config,
         stage=args.stage,
@@ -70,9 +72,12 @@ def _spec(
     )
 
 
-def build_function_zip(config: Config, function: FunctionConfig, out: Path) -> Package:
+def build_function_zip(
+    config: Config, function: FunctionConfig, out: Path, cache_dir: Path | None = None
+) -> Package:
     """The deployment zip: the project's code and distributions (as its own imports show, see
-    ``strangler.stack.project_code``) plus the function package the handler lives in."""
+    ``strangler.stack.project_code``) plus the function package the handler lives in; with
+    ``cache_dir``, the dependencies pip installed are kept there for the next build."""
     from serverless.package import build_zip, pinned_requirements, runtime_distributions
     from strangler.stack.functions import SERVERLESS_ROOT
     from strangler.stack.project_code import project_code
@@ -83,6 +88,7 @@ def build_function_zip(config: Config, function: FunctionConfig, out: Path) -> P
         list(dict.fromkeys([*code.paths, SERVERLESS_ROOT / "serverless"])),
         architecture=function.architecture,
         requirements=pinned_requirements(runtime_distributions(code.distributions)),
+        cache_dir=cache_dir,
     )
 
 

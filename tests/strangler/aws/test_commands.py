@@ -53,6 +53,8 @@ def test_deploy_plan_apply_idempotent_then_migrate_and_rollback_on_aws(
     assert main([*base, "deploy", "--plan", "--json", *aws_args]) == 0
     changes = json.loads(capsys.readouterr().out)
     assert changes and {c["action"] for c in changes} == {"noop"}
+    # three builds, one pip install: the pinned dependencies are kept for the next build
+    assert len(list((tmp_path / "run" / "build" / "dependencies").iterdir())) == 1
 
     before = (
         (tmp_path / "routes.json").read_bytes() if (tmp_path / "routes.json").exists() else None
