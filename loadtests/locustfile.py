@@ -112,6 +112,10 @@ def _write_raw(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         runner.send_message(RESULTS_MESSAGE, collector.snapshot())
+        # a worker serves one run: done once its results are sent. Locust's worker would sleep
+        # out the stop timeout in its message loop after this stop, and the master's ``quit``
+        # sent meanwhile is lost with the master: it waited 60 s for a heartbeat instead
+        gevent.spawn(runner.quit)
         return
     if isinstance(runner, MasterRunner):
         _wait_for_workers(runner)
