@@ -85,7 +85,7 @@ class Shelf:
                 "compare",
                 *extra,
                 "--duration",
-                "8s",
+                "6s",
                 "--users",
                 "4",
                 "--reports-dir",
