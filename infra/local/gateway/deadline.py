@@ -13,15 +13,17 @@ from types import TracebackType
 
 
 class Deadline:
-    __slots__ = ("_cancelling", "_delay_s", "_expired", "_handle", "_task")
+    __slots__ = ("_cancelling", "_delay_s", "_expired", "_handle", "_loop", "_task")
 
-    def __init__(self, delay_s: float) -> None:
+    def __init__(self, delay_s: float, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """``loop``: the running loop, when the caller knows it (saves looking it up)."""
         self._delay_s = delay_s
+        self._loop = loop
         self._expired = False
         self._handle: asyncio.TimerHandle | None = None
 
     async def __aenter__(self) -> None:
-        task = asyncio.current_task()  # the one running-loop look-up
+        task = asyncio.current_task(self._loop)
         if task is None:
             raise RuntimeError("Deadline is used inside a task")
         self._task = task

@@ -8,6 +8,7 @@ streamed in chunks, never held whole in memory (``relay`` does the same for the 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable
 from urllib.parse import urlsplit
@@ -118,6 +119,7 @@ def downstream_response_headers(headers: list[tuple[str, str]]) -> CIMultiDict[s
 class Passthrough:
     def __init__(self, pool: UpstreamPool) -> None:
         self._pool = pool
+        self._loop: asyncio.AbstractEventLoop | None = None  # the first send's, kept
 
     async def send(
         self,
@@ -151,8 +153,11 @@ class Passthrough:
             fields.append(("X-Amzn-Trace-Id", trace_header))
         head = request_head(method, prefix + raw_path, [("Host", f"{host}:{port}"), *fields])
         started = time.perf_counter()
+        loop = self._loop
+        if loop is None:  # looked up once: on Python 3.11 each look-up is a getpid() call
+            loop = self._loop = asyncio.get_running_loop()
         try:
-            async with Deadline(timeout_s):
+            async with Deadline(timeout_s, loop):
                 upstream = await self._pool.request(
                     host,
                     port,
