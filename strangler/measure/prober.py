@@ -26,7 +26,7 @@ from typing import Any
 
 from infra.local.xray.protocol import TraceHeader
 from loadtests.report.raw import PATHS, OverheadProbe, PathName
-from strangler.measure.overhead import PROBE_PATH, Sent, Served, probes_of
+from strangler.measure.overhead import PROBE_PATH, PROBE_ROUTE_KEY, Sent, Served, probes_of
 
 TRACE_HEADER = "X-Amzn-Trace-Id"
 PROBE_INTERVAL_S = 0.5
@@ -113,9 +113,9 @@ class Prober:
     def results(self, access_logs: Mapping[str, Path], reports: Path) -> ProbeResults:
         """After the run (the gateways stopped, their access logs flushed)."""
         served: dict[str, Served] = {}
-        for path, log in access_logs.items():
-            ids = {p.gateway_request_id for p in self.sent if p.path == path}
-            served |= read_served(log, ids)
+        for log in access_logs.values():
+            served |= read_served(log)
+        # every invocation of the probe route, also of a probe whose answer the prober lost
         invocations = {s.lambda_request_id for s in served.values() if s.lambda_request_id}
         return ProbeResults(
             probes=probes_of(self.sent, served, read_durations(reports, invocations)),
@@ -160,15 +160,15 @@ def _turns() -> Iterator[PathName]:
         yield from PATHS
 
 
-def read_served(access_log: Path, gateway_request_ids: set[str]) -> dict[str, Served]:
-    """The probes' lines of a gateway's access log, by gateway request id."""
+def read_served(access_log: Path) -> dict[str, Served]:
+    """The probe route's lines of a gateway's access log, by gateway request id."""
     return {
         str(record["requestId"]): Served(
             integration_ms=record.get("integrationLatency"),
             lambda_request_id=record.get("lambdaRequestId"),
             cold_start=bool(record.get("coldStart")),
         )
-        for record in _records_of(access_log, "requestId", gateway_request_ids)
+        for record in _records_of(access_log, "routeKey", {PROBE_ROUTE_KEY})
     }
 
 
