@@ -6,6 +6,7 @@ gateway), the copies, the short-lived servers on them, ``strangler migrate`` as 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,9 @@ import psutil
 import psycopg
 import pytest
 
-from strangler.moves.migrate import migrate
+from strangler.moves.ledger import ledger_path, read_entries
+from strangler.moves.migrate import migrate, rollback
+from strangler.stack import traffic
 from strangler.stack.local import LocalStack
 from strangler.stack.state import read_state
 from strangler_core.config import Config, load_config
@@ -122,14 +126,44 @@ def ride_traffic(token: str, gateway: str) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.fixture
-def wildrydes(tmp_path: Path) -> Iterator[tuple[Config, dict[str, Any]]]:
-    config = stack_config(tmp_path, unicorns=8, with_function=True, extra=WILDRYDES_PARITY)
+@pytest.fixture(scope="module")
+def wildrydes_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Config, dict[str, Any]]]:
+    config = stack_config(
+        tmp_path_factory.mktemp("write-parity"),
+        unicorns=8,
+        with_function=True,
+        extra=WILDRYDES_PARITY,
+    )
     stack = LocalStack(config)
     try:
         yield config, stack.up()
     finally:
         stack.down()
+
+
+@pytest.fixture
+def wildrydes(
+    wildrydes_stack: tuple[Config, dict[str, Any]],
+) -> Iterator[tuple[Config, dict[str, Any]]]:
+    """The module's stack; after each test, every route it moved goes back to the monolith,
+    and the ledger and the captured traffic are gone (the live rows are each test's own to
+    check: only a booking sent through the gateway adds one)."""
+    config, status = wildrydes_stack
+    yield config, status
+    ledger = ledger_path(config.routes_path)
+    last = {entry["route"]: entry["action"] for entry in read_entries(ledger)}
+    for route in (route for route, action in last.items() if action == "migrate"):
+        rollback(config, route)
+    ledger.unlink(missing_ok=True)
+    # the capture is written in order by a thread: once a last request is on disk, so is every
+    # request before it (the rollbacks' smoke checks among them), and clearing removes them all
+    last_request = f"/health/{uuid.uuid4().hex}"
+    with contextlib.suppress(urllib.error.HTTPError):  # a 404 is captured all the same
+        urllib.request.urlopen(f"{status['gateway']}{last_request}", timeout=30).close()
+    wait_captured(config.run_dir / "traffic", "GET", last_request)
+    traffic.clear(config)
 
 
 def test_booking_rides_replayed_on_copies_passes_and_leaves_live_data_alone(
