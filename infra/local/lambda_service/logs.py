@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 TAIL_BYTES = 4096
+# one encoder for every line: json.dumps with separators builds a new one per call
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 class LogStream:
@@ -65,7 +67,7 @@ class ReportSink:
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def append(self, record: dict[str, object]) -> None:
-        os.write(self._fd, (json.dumps(record, separators=(",", ":")) + "\n").encode())
+        os.write(self._fd, (_COMPACT.encode(record) + "\n").encode())
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -9,6 +9,7 @@ a process, fsynced files, the peer check) runs in ``offload``'s threads, never o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -76,18 +77,21 @@ class ServiceLoop:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def call(self, callback: Callable[[], object]) -> None:
-        """Run ``callback`` on the loop: now when already there, else at its next turn."""
+        """Run ``callback`` on the loop: now when already there, else at its next turn (not
+        at all once the loop is closed: a sandbox's process may end after the service)."""
         if self.in_loop():
             callback()
         else:
-            self.loop.call_soon_threadsafe(callback)
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(callback)
 
     def wake(self, future: asyncio.Future[None]) -> None:
         """Resolve ``future`` (a waiter of the loop's) from any thread."""
         if self.in_loop():
             _resolve(future)
         else:
-            self.loop.call_soon_threadsafe(_resolve, future)
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(_resolve, future)
 
     async def offload(self, function: Callable[..., T], *args: object) -> T:
         """``function(*args)`` in a thread, awaited on the loop."""
