@@ -85,7 +85,7 @@ class Shelf:
                 "compare",
                 *extra,
                 "--duration",
-                "6s",
+                "8s",
                 "--users",
                 "4",
                 "--reports-dir",
