@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from loadtests.report.metrics import ColdStartStats, InvocationStats, Latency, SampleStats
-from loadtests.report.overhead import NetLatency, Overhead
+from loadtests.report.overhead import P50P99, Overhead
 from loadtests.report.raw import RunMeta, SecondRow
 from loadtests.report.saturation import Saturation, saturation
 from loadtests.report.tracing import TraceSection
@@ -50,7 +50,7 @@ class PathReport:
         return self.projected_latency or self.latency
 
     @property
-    def net_latency(self) -> NetLatency | None:
+    def net_latency(self) -> P50P99 | None:
         """The leading latency with the harness's own overhead taken out, when probed."""
         return self.overhead.net(self.decision_latency) if self.overhead else None
 

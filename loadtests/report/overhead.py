@@ -33,19 +33,9 @@ def percentile(ordered: Sequence[float], pct: float) -> float:
 
 
 @dataclass(frozen=True)
-class NetLatency:
-    """A path's latency with the harness's own overhead taken out (ms)."""
-
-    p50: float
-    p99: float
-
-    def to_json(self) -> dict[str, float]:
-        return {"p50": round(self.p50, 3), "p99": round(self.p99, 3)}
-
-
-@dataclass(frozen=True)
-class Share:
-    """One part of the Lambda path's overhead (ms): the gateway's, or the Lambda service's."""
+class P50P99:
+    """A p50 and a p99 (ms): a path's latency net of the harness's overhead, or one share of
+    the Lambda path's overhead (the gateway's, or the Lambda service's)."""
 
     p50: float
     p99: float
@@ -64,12 +54,10 @@ class Overhead:
     max: float
     # Lambda path: "gateway" (round trip less the gateway's wait on the service) and
     # "lambda_service" (that wait less the REPORT Duration), over the probes that have both
-    shares: dict[str, Share] = field(default_factory=dict)
+    shares: dict[str, P50P99] = field(default_factory=dict)
 
-    def net(self, latency: Latency) -> NetLatency:
-        return NetLatency(
-            p50=max(0.0, latency.p50 - self.p50), p99=max(0.0, latency.p99 - self.p99)
-        )
+    def net(self, latency: Latency) -> P50P99:
+        return P50P99(p50=max(0.0, latency.p50 - self.p50), p99=max(0.0, latency.p99 - self.p99))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,9 +82,9 @@ def overhead_of(differences: Iterable[float]) -> Overhead | None:
     )
 
 
-def share_of(values: Iterable[float]) -> Share | None:
+def share_of(values: Iterable[float]) -> P50P99 | None:
     ordered = sorted(values)
-    return Share(percentile(ordered, 50), percentile(ordered, 99)) if ordered else None
+    return P50P99(percentile(ordered, 50), percentile(ordered, 99)) if ordered else None
 
 
 def summarize_overhead(probes: Iterable[OverheadProbe]) -> dict[PathName, Overhead]:

@@ -12,8 +12,8 @@ import pytest
 from loadtests.report import build_report, write_raw
 from loadtests.report.metrics import Latency
 from loadtests.report.overhead import (
+    P50P99,
     Overhead,
-    Share,
     overhead_of,
     percentile,
     summarize_overhead,
@@ -58,8 +58,8 @@ def test_each_probe_counts_its_through_time_less_its_inner_time_per_path() -> No
         ]
     )["lambda"]
     assert (split.p50, split.p99) == (3.0, 4.0)
-    assert split.shares["gateway"] == Share(p50=1.5, p99=3.0)
-    assert split.shares["lambda_service"] == Share(p50=1.0, p99=1.5)
+    assert split.shares["gateway"] == P50P99(p50=1.5, p99=3.0)
+    assert split.shares["lambda_service"] == P50P99(p50=1.0, p99=1.5)
     assert summarize_overhead([probes[0]]).keys() == {"monolith"}
     assert summarize_overhead([]) == {}
     assert overhead_of([]) is None
